@@ -1,0 +1,17 @@
+# DeepLab-v2 on a dilated ResNet-101 (output stride 8): the standard network of
+# Sim2Real segmentation, with the torchvision-style ResNet stem and no auxiliary head.
+# Load ImageNet weights with
+#   model.backbone.init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')
+_base_ = './encoder_r50-d8.py'
+model = dict(
+    backbone=dict(type='ResNet', depth=101),
+    decode_head=dict(
+        type='DeepLabV2Head',
+        in_channels=2048,
+        in_index=3,
+        dilations=(6, 12, 18, 24),
+        num_classes=19,
+        align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+    auxiliary_head=None)

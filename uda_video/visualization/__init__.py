@@ -1,0 +1,1 @@
+"""Visualizers (registered in VISUALIZERS)."""
