@@ -1,0 +1,14 @@
+"""Pure functions for metric statistics (testable without a model)."""
+from .iou import intersect_and_union, iou_from_areas, subset_mean
+from .temporal import consistency_areas, forward_backward_mask, warp_labels
+from .vpq import (VOID, compact_ids, encoded_segment_table, joint_histogram,
+                  merge_pair_counts, pq_from_stat, pq_stat_from_intersections,
+                  pq_summary, video_pq_stats, vpq_results)
+
+__all__ = [
+    'intersect_and_union', 'iou_from_areas', 'subset_mean',
+    'consistency_areas', 'forward_backward_mask', 'warp_labels', 'VOID',
+    'compact_ids', 'encoded_segment_table', 'joint_histogram',
+    'merge_pair_counts', 'pq_from_stat', 'pq_stat_from_intersections',
+    'pq_summary', 'video_pq_stats', 'vpq_results'
+]
