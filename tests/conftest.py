@@ -31,3 +31,8 @@ def tiny_folder_dataset(tmp_path_factory):
         cv2.imwrite(str(root / 'ann' / f'{i}.png'), label)
     return str(root)
 
+
+
+# Training runs in the tests log to Local/Tensorboard only; the logging tests
+# turn wandb on (offline) for their own runs.
+os.environ.setdefault('WANDB_MODE', 'disabled')

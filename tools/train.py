@@ -4,6 +4,7 @@
                           [--cfg-options KEY=VALUE ...] [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
+import inspect
 import logging
 import os
 import os.path as osp
@@ -48,6 +49,39 @@ def parse_args():
     return args
 
 
+def check_top_level_keys(cfg: Config) -> None:
+    """Fail before anything is built when a top-level key looks like a typo.
+
+    Configs also hold helper variables (crop_size, norm_cfg, ...), so only a
+    key that is not a Runner argument but is close to one (``trian_cfg``) is an
+    error; mmengine would otherwise ignore it silently.
+    """
+    known = set(inspect.signature(Runner.__init__).parameters) - {'self'}
+    known |= {'runner_type', 'custom_imports', 'model_wrapper_cfg', '_base_'}
+    for key in cfg.keys():
+        if key in known:
+            continue
+        close = sorted((edit_distance(key, k), k) for k in known)[0]
+        if close[0] <= 1:  # one typo: a letter added, dropped, changed or swapped
+            raise KeyError(f'unknown config key "{key}" in {cfg.filename} '
+                           f'(or --cfg-options): did you mean "{close[1]}"?')
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance, with a swap of neighbours counted once."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1,
+                         prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if (prev2 is not None and i > 1 and j > 1
+                    and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]):
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
 def build_config(args) -> Config:
     """The config with the command line applied (work_dir, amp, resume, launcher)."""
     cfg = Config.fromfile(args.config)
@@ -71,19 +105,61 @@ def build_config(args) -> Config:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume or cfg.get('resume', False)
+    check_top_level_keys(cfg)
     dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
     if (args.launcher != 'none' and dist_cfg.get('backend') == 'nccl'
             and not torch.cuda.is_available()):
         print_log('CUDA is unavailable: distributed backend nccl -> gloo',
                   logger='current', level=logging.WARNING)
         cfg.env_cfg.dist_cfg.backend = 'gloo'
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        if replace_sync_bn(cfg.model):
+            print_log('CUDA is unavailable: SyncBN -> BN (per-process '
+                      'batch statistics)', logger='current',
+                      level=logging.WARNING)
+    if (args.launcher != 'none' and not torch.cuda.is_available()
+            and cfg.get('model_wrapper_cfg') is None):
+        # mmengine passes device_ids=[LOCAL_RANK], which DDP refuses on CPU.
+        cfg.model_wrapper_cfg = dict(
+            type='MMDistributedDataParallel',
+            device_ids=None,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
     return cfg
+
+
+def replace_sync_bn(node) -> bool:
+    """Turn every ``type='SyncBN'`` norm config under ``node`` into 'BN'."""
+    found = False
+    if isinstance(node, dict):
+        if node.get('type') == 'SyncBN':
+            node['type'] = 'BN'
+            found = True
+        for value in node.values():
+            found |= replace_sync_bn(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            found |= replace_sync_bn(value)
+    return found
+
+
+def init_cpu_process_group(cfg: Config) -> None:
+    """Join the torchrun process group on a machine without CUDA.
+
+    mmengine's init_dist for the pytorch launcher always calls
+    torch.cuda.set_device; the Runner skips it when a group already exists.
+    """
+    if (cfg.launcher == 'pytorch' and not torch.cuda.is_available()
+            and not torch.distributed.is_initialized()):
+        torch.distributed.init_process_group(
+            backend=cfg.env_cfg.dist_cfg.get('backend', 'gloo'))
 
 
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = build_config(args)
+    init_cpu_process_group(cfg)
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

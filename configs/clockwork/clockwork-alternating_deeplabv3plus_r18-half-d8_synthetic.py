@@ -1,0 +1,52 @@
+# Clockwork on the synthetic benchmark: half-width DeepLab-v3+ R18, whose decoder
+# reads the shallowest stage (stride 4) as well as the deepest, so fresh
+# shallow features refine the output between deep updates. The clock acts at
+# test time; training is the per-frame model's (frame 0 of each clip), so a
+# checkpoint of the same network trained per frame loads as is.
+# Alternating schedule: stem + layer1 every frame, layer2-4 every other frame.
+_base_ = [
+    '../_base_/models/deeplabv3plus_r18-half-d8.py',
+    '../_base_/datasets/synthetic_clips.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_20k.py'
+]
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    type='ClockworkSegmentor',
+    data_preprocessor=dict(
+        _delete_=True, type='ClipDataPreProcessor',
+        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True, size=(128, 128), test_cfg=dict(size_divisor=8)),
+    backbone=dict(norm_cfg=norm_cfg),
+    decode_head=dict(num_classes=15, norm_cfg=norm_cfg),
+    auxiliary_head=dict(num_classes=15, norm_cfg=norm_cfg),
+    schedule='alternating',
+    shallow_stages=1,
+    test_cfg=dict(mode='whole'))
+train_dataloader = dict(
+    batch_size=4, num_workers=2, persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='CityscapesSeqDataset', data_root='data/synthetic/cityscapes',
+        split='train', protocol='shared15', rider='person',
+        snippet_length=30, frame_offsets=[0],
+        pipeline={{_base_.train_pipeline}}))
+val_dataloader = dict(
+    batch_size=1, num_workers=0, persistent_workers=False,
+    sampler=dict(_delete_=True, type='VideoSampler'),
+    dataset={{_base_.target_val_video}})
+test_dataloader = val_dataloader
+val_evaluator = dict(_delete_=True, type='VideoIoUMetric')
+test_evaluator = val_evaluator
+max_iters = 600
+param_scheduler = [
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
+         by_epoch=False)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=max_iters)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False,
+                    interval=max_iters),
+    visualization=dict(type='SegVisualizationHook', draw=False))
+randomness = dict(seed=0)

@@ -1,0 +1,28 @@
+# The deep per-frame teacher (PSPNet-R50, BN) on the synthetic benchmark; also
+# the per-frame reference for TDNet's speed and mIoU.
+_base_ = '../synthetic/deeplabv2_r18-half_target-oracle.py'
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    _delete_=True,
+    type='ClipEncoderDecoder',
+    data_preprocessor=dict(
+        type='ClipDataPreProcessor', mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size=(128, 128),
+        test_cfg=dict(size_divisor=8)),
+    backbone=dict(
+        type='ResNetV1c', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
+        dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1), norm_cfg=norm_cfg,
+        norm_eval=False, style='pytorch', contract_dilation=True),
+    decode_head=dict(
+        type='PSPHead', in_channels=2048, in_index=3, channels=512,
+        pool_scales=(1, 2, 3, 6), dropout_ratio=0.1, num_classes=15,
+        norm_cfg=norm_cfg, align_corners=False,
+        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True, type='CityscapesSeqDataset',
+        data_root='data/synthetic/cityscapes', split='train',
+        protocol='shared15', rider='person', snippet_length=30,
+        pipeline={{_base_.train_pipeline}}))

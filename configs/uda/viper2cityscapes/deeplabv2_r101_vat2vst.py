@@ -1,0 +1,26 @@
+# Phase 2, video self-training on Cityscapes sequences only, from phase 1's checkpoint.
+# Flow: precomputed by tools/compute_flow.py and loaded with the clips (load_flow).
+_base_ = ['../_base_/viper2cityscapes_uda.py']
+load_from = 'work_dirs/deeplabv2_r101_vat/iter_40000.pth'  # phase 1
+frame_offsets = [0, -1, 1]
+model = dict(type='SelfTrainingUDA', num_frames=3, pseudo_labels='online',
+             keep_fraction=0.5, max_threshold=0.9, consistency=True,
+             threshold_momentum=0.99, ema_momentum=0.999,
+             source_loss_weight=0.0)
+train_dataloader = dict(dataset=dict(
+    target=dict(frame_offsets=frame_offsets, load_flow=True)))
+custom_hooks = [dict(type='EMATeacherHook')]
+max_iters = 20000
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = dict(segmentor=[
+    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters,
+         by_epoch=False)
+])
+pseudo_label_dataloader = dict(
+    batch_size=1, num_workers=4,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CityscapesSeqDataset', data_root='data/cityscapes',
+        split='train', protocol='shared15', rider='person', all_frames=False,
+        frame_offsets=frame_offsets, load_flow=True,
+        pipeline={{_base_.cityscapes_test_pipeline}}))

@@ -1,0 +1,149 @@
+"""One offline round of (temporal) pseudo labels from a checkpoint.
+
+    python tools/gen_pseudo_labels.py CONFIG CHECKPOINT --out DIR
+        [--weights auto|teacher|student] [--cfg-options KEY=VALUE ...]
+
+CONFIG is a SelfTrainingUDA config; its model settings (num_frames,
+keep_fraction, max_threshold, consistency, flow source) define the labels and
+its ``pseudo_label_dataloader`` the target clips to label (key frames with
+their neighbours, no random augmentation). Class-balanced thresholds are taken
+over the whole split. Writes ``DIR/{video_id}/{frame_id:06d}.png`` (class ids,
+255 = ignore) and ``DIR/statistics.json`` (thresholds, per-class kept pixels);
+train on them with ``model.pseudo_labels='files'``,
+``model.pseudo_label_dir=DIR``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import sys
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner, load_checkpoint
+from mmengine.utils import ProgressBar
+
+from uda_video.models.segmentors.base_video import clip_frames
+from uda_video.models.uda import (SelfTrainingUDA, confidence_histogram,
+                                  fuse_probs, temporal_agreement,
+                                  thresholds_from_histogram, warp_clip_probs)
+from uda_video.models.uda.self_training import pseudo_label_path
+from uda_video.registry import MODELS
+from uda_video.utils import register_all_modules
+
+BINS = 1000
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Write pseudo labels')
+    parser.add_argument('config', help='SelfTrainingUDA config')
+    parser.add_argument('checkpoint', help='checkpoint to label with')
+    parser.add_argument('--out', required=True, help='output folder')
+    parser.add_argument(
+        '--weights', choices=['auto', 'teacher', 'student'], default='auto',
+        help="'auto': the EMA teacher when the checkpoint has one")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    return parser.parse_args()
+
+
+def progress(total):
+    """A progress bar on a terminal, nothing otherwise."""
+    return ProgressBar(total) if sys.stdout.isatty() else None
+
+
+def main():
+    args = parse_args()
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if 'pseudo_label_dataloader' not in cfg:
+        raise KeyError(f'{args.config} has no pseudo_label_dataloader (the '
+                       'target clips to label)')
+    cfg.model.pseudo_labels = 'online'
+    cfg.model.pop('pseudo_label_dir', None)
+    model = MODELS.build(cfg.model)
+    if not isinstance(model, SelfTrainingUDA):
+        raise TypeError(f'{args.config}: model must be a SelfTrainingUDA, '
+                        f'got {type(model).__name__}')
+    ckpt = load_checkpoint(model, args.checkpoint, map_location='cpu',
+                           logger='silent')
+    has_teacher = any(k.startswith('teacher.') for k in ckpt['state_dict'])
+    use_teacher = (args.weights == 'teacher'
+                   or (args.weights == 'auto' and has_teacher))
+    if use_teacher and not has_teacher:
+        raise KeyError(f'{args.checkpoint} holds no EMA teacher')
+    net = model.teacher.model if use_teacher else model.segmentor
+    model.eval()
+    loader = Runner.build_dataloader(cfg.pseudo_label_dataloader)
+    num_classes = model.segmentor.decode_head.out_channels
+    f = model.num_frames
+
+    cache = osp.join(args.out, '.cache')
+    os.makedirs(cache, exist_ok=True)
+    hist = torch.zeros(num_classes, BINS, dtype=torch.long)
+    frames = []
+    bar = progress(len(loader.dataset))
+    # Pass 1: fused predictions, agreement and the split's histograms.
+    for batch in loader:
+        data = model.data_preprocessor(batch, False)
+        clips, samples = clip_frames(data['inputs']), data['data_samples']
+        probs = model.clip_probs(net, clips, f)
+        flows = model.clip_flows(clips, samples, f)
+        warped, valid = warp_clip_probs(probs, flows)
+        conf, labels = fuse_probs(warped, valid).max(1)
+        agree = (temporal_agreement(warped, valid) if model.consistency
+                 and f > 1 else torch.ones_like(labels, dtype=torch.bool))
+        hist += confidence_histogram(conf, labels, num_classes, BINS, agree)
+        for i, s in enumerate(samples):
+            meta = s.metainfo
+            name = osp.join(cache, f'{len(frames)}.npz')
+            q = (conf[i].clamp(0, 1) * (BINS - 1)).round().short()
+            np.savez(name, labels=labels[i].byte().numpy(), q=q.numpy(),
+                     agree=agree[i].numpy())
+            frames.append((name, meta['video_id'], int(meta['frame_id'])))
+            if bar:
+                bar.update()
+    thr = thresholds_from_histogram(hist, model.keep_fraction,
+                                    model.max_threshold)
+    # Pass 2: thresholds, PNGs and statistics.
+    kept = np.zeros(num_classes, np.int64)
+    predicted = hist.sum(1).numpy()
+    ignored = total = 0
+    min_bin = torch.where(torch.isinf(thr), torch.full_like(thr, BINS + 1),
+                          thr * (BINS - 1) + 0.5).ceil().long().numpy()
+    for name, video_id, frame_id in frames:
+        z = np.load(name)
+        labels = z['labels'].astype(np.int64)
+        keep = z['agree'] & (z['q'] >= min_bin[labels])
+        out = np.where(keep, labels, 255).astype(np.uint8)
+        path = pseudo_label_path(args.out, video_id, frame_id)
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        if not cv2.imwrite(path, out):
+            raise OSError(f'could not write {path}')
+        kept += np.bincount(out[keep].ravel(), minlength=num_classes)[
+            :num_classes]
+        ignored += int((~keep).sum())
+        total += out.size
+    shutil.rmtree(cache)
+    stats = dict(
+        config=args.config, checkpoint=args.checkpoint,
+        weights='teacher' if use_teacher else 'student', frames=len(frames),
+        num_frames=f, keep_fraction=model.keep_fraction,
+        max_threshold=model.max_threshold, consistency=model.consistency,
+        thresholds=[None if not np.isfinite(t) else float(t)
+                    for t in thr.tolist()],
+        predicted_pixels=predicted.tolist(), kept_pixels=kept.tolist(),
+        ignored_fraction=ignored / max(total, 1))
+    with open(osp.join(args.out, 'statistics.json'), 'w') as fh:
+        json.dump(stats, fh, indent=2)
+    print(f'\nwrote {len(frames)} pseudo labels to {args.out} '
+          f'({100 * (1 - stats["ignored_fraction"]):.1f}% labelled)')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,163 @@
+"""VIPER ("Playing for Benchmarks") video dataset.
+
+Layout (per split)::
+
+    {data_root}/{split}/img/{seq}/{seq}_{frame:05d}.jpg       frames
+    {data_root}/{split}/cls/{seq}/{seq}_{frame:05d}.png       class ids (a subset of frames)
+    {data_root}/{split}/flow/{seq}/{seq}_{frame:05d}_flow_fw.png / _flow_bw.png  (optional)
+
+The flow files are in the project's PNG format (docs/conventions.md).
+VIPER class ids are mapped to the protocol (default the 15 shared classes);
+pixels of ``ego_vehicle_mask`` (a PNG, non-zero = ego vehicle, same size as
+the frames) become ignore.
+"""
+import os
+import os.path as osp
+import re
+from typing import List, Optional, Sequence
+
+import cv2
+import numpy as np
+
+from uda_video.registry import DATASETS
+from .classes import label_map_lut, viper_label_map
+from .video_base import BaseVideoDataset, Offset
+
+
+def read_split_list(path: str) -> List[str]:
+    """Names listed one per line in ``path`` (blank lines and # ignored)."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'split list not found: {path}')
+    with open(path) as f:
+        names = [ln.strip() for ln in f if ln.strip() and not ln.startswith('#')]
+    if not names:
+        raise ValueError(f'split list {path} is empty')
+    return names
+
+
+def contiguous_or_raise(numbers: Sequence[int], path_of, what: str) -> None:
+    """Raise FileNotFoundError naming the first missing number's file."""
+    for a, b in zip(numbers, numbers[1:]):
+        if b != a + 1:
+            raise FileNotFoundError(f'{what}: missing frame {path_of(a + 1)}')
+
+
+@DATASETS.register_module()
+class VIPERDataset(BaseVideoDataset):
+    """VIPER videos (see module docstring).
+
+    Args:
+        data_root, split, protocol, frame_offsets, all_frames, load_flow,
+        pipeline, test_mode, lazy_init, serialize_data, indices: see
+            :class:`BaseVideoDataset`.
+        img_suffix: '.jpg' (VIPER's lossy frames) or '.png'.
+        seq_list: optional text file of sequence names to use (one a line).
+        ego_vehicle_mask: optional PNG whose non-zero pixels are set to ignore.
+    """
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 protocol: str = 'shared15',
+                 frame_offsets: Sequence[Offset] = (0, ),
+                 all_frames: bool = False,
+                 load_flow: bool = False,
+                 img_suffix: str = '.jpg',
+                 seq_list: Optional[str] = None,
+                 ego_vehicle_mask: Optional[str] = None,
+                 pipeline: Sequence = (),
+                 test_mode: bool = False,
+                 lazy_init: bool = False,
+                 serialize_data: bool = True,
+                 indices=None):
+        self.viper_img_suffix = img_suffix
+        self.seq_list = seq_list
+        self.ego_vehicle_mask = ego_vehicle_mask
+        super().__init__(data_root=data_root, split=split, protocol=protocol,
+                         frame_offsets=frame_offsets, all_frames=all_frames,
+                         load_flow=load_flow, pipeline=pipeline,
+                         test_mode=test_mode, lazy_init=lazy_init,
+                         serialize_data=serialize_data, indices=indices)
+
+    def label_lut(self) -> np.ndarray:
+        return label_map_lut(viper_label_map(self.protocol))
+
+    def load_videos(self) -> List[dict]:
+        img_root = osp.join(self.data_root, self.split, 'img')
+        if not osp.isdir(img_root):
+            raise FileNotFoundError(
+                f'VIPER: {img_root} is not a folder; expected '
+                f'{{data_root}}/{{split}}/img/{{seq}}/{{seq}}_{{frame:05d}}'
+                f'{self.viper_img_suffix}')
+        seqs = sorted(os.listdir(img_root))
+        if self.seq_list is not None:
+            wanted = read_split_list(self.seq_list)
+            missing = [s for s in wanted if s not in seqs]
+            if missing:
+                raise FileNotFoundError(
+                    f'VIPER: sequences {missing} of {self.seq_list} not found '
+                    f'in {img_root}')
+            seqs = wanted
+        videos = []
+        for seq in seqs:
+            videos.append(self._load_seq(seq))
+        return videos
+
+    def _load_seq(self, seq: str) -> dict:
+        split_root = osp.join(self.data_root, self.split)
+        seq_dir = osp.join(split_root, 'img', seq)
+        if not osp.isdir(seq_dir):
+            raise FileNotFoundError(f'VIPER: {seq_dir} is not a folder')
+        pattern = re.compile(rf'^{re.escape(seq)}_(\d{{5}}){re.escape(self.viper_img_suffix)}$')
+        numbers = []
+        for name in os.listdir(seq_dir):
+            m = pattern.match(name)
+            if m is None:
+                raise ValueError(f'VIPER: unexpected file {osp.join(seq_dir, name)}; '
+                                 f'frames must be named {seq}_NNNNN{self.viper_img_suffix}')
+            numbers.append(int(m.group(1)))
+        if not numbers:
+            raise FileNotFoundError(f'VIPER: no frames in {seq_dir}')
+        numbers.sort()
+
+        def path(sub, n, suffix):
+            return osp.join(split_root, sub, seq, f'{seq}_{n:05d}{suffix}')
+
+        contiguous_or_raise(numbers, lambda n: path('img', n, self.viper_img_suffix),
+                            f'VIPER sequence {seq}')
+        cls_dir = osp.join(split_root, 'cls', seq)
+        labelled = set()
+        if osp.isdir(cls_dir):
+            for name in os.listdir(cls_dir):
+                m = re.match(rf'^{re.escape(seq)}_(\d{{5}})\.png$', name)
+                if m is None:
+                    continue
+                n = int(m.group(1))
+                if n not in numbers:
+                    raise FileNotFoundError(
+                        f'VIPER: label {osp.join(cls_dir, name)} has no frame '
+                        f'{path("img", n, self.viper_img_suffix)}')
+                labelled.add(n)
+        flow_dir = osp.join(split_root, 'flow', seq)
+        flows = set(os.listdir(flow_dir)) if osp.isdir(flow_dir) else set()
+        frames = []
+        for n in numbers:
+            fw = f'{seq}_{n:05d}_flow_fw.png'
+            bw = f'{seq}_{n:05d}_flow_bw.png'
+            frames.append(dict(
+                img_path=path('img', n, self.viper_img_suffix),
+                seg_map_path=path('cls', n, '.png') if n in labelled else None,
+                flow_fw_path=osp.join(flow_dir, fw) if fw in flows else None,
+                flow_bw_path=osp.join(flow_dir, bw) if bw in flows else None,
+                ignore_mask_path=self.ego_vehicle_mask))
+        return dict(video_id=seq, frames=frames)
+
+    def full_init(self):
+        if self.ego_vehicle_mask is not None:
+            if not osp.isfile(self.ego_vehicle_mask):
+                raise FileNotFoundError(
+                    f'VIPER: ego_vehicle_mask not found: {self.ego_vehicle_mask}')
+            if cv2.imread(self.ego_vehicle_mask, cv2.IMREAD_GRAYSCALE) is None:
+                raise ValueError(
+                    f'VIPER: could not decode ego_vehicle_mask {self.ego_vehicle_mask}')
+        super().full_init()

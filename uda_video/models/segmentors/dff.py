@@ -1,0 +1,199 @@
+"""Deep Feature Flow (DFF, arXiv 1611.07715): features propagated by flow.
+
+The feature network (backbone + neck) runs on key frames only, every
+``test_cfg.key_frame_interval`` frames of a video (and on every video's first
+frame). On the other frames a flow network estimates the flow from the
+current frame to the key frame, the cached key features are warped onto the
+current frame at each feature grid (``ops.resize_flow``, ``ops.flow_warp``),
+multiplied by a scale field, and only the decode head runs.
+
+Training uses (current, key) pairs: clips with ``frame_offsets = [0, -g]``,
+the labelled current frame at index 0 and the key frame at index 1; the
+dataset's offset range gives random gaps. The loss is taken on the propagated
+features, so gradients reach the feature network, the scale field and the
+flow network.
+"""
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+
+from uda_video.ops import flow_warp, resize_flow
+from uda_video.registry import MODELS
+from .. import flow  # noqa: F401  (registers the flow networks DFF builds)
+from .base_video import clip_frames
+from .stateful import StatefulVideoSegmentor
+
+Features = Tuple[torch.Tensor, ...]
+
+
+def propagate_features(key_feats: Sequence[torch.Tensor],
+                       flow: torch.Tensor,
+                       scales: Optional[Sequence[torch.Tensor]] = None
+                       ) -> Features:
+    """Warp key-frame features onto the current frame.
+
+    Args:
+        key_feats: feature levels of the key frame, each N x C_l x H_l x W_l.
+        flow: N x 2 x h x w flow from the current frame to the key frame, in
+            pixels of its own grid (resized to each level here).
+        scales: optional scale field per level, N x C_l x H_l x W_l.
+
+    Returns:
+        The propagated levels, ``warp(f_l, flow_l) * scale_l``.
+    """
+    if scales is not None and len(scales) != len(key_feats):
+        raise ValueError(f'{len(scales)} scale fields for {len(key_feats)} '
+                         'feature levels')
+    out = []
+    for i, feat in enumerate(key_feats):
+        level_flow = resize_flow(flow, feat.shape[-2:])
+        warped = flow_warp(feat, level_flow.to(feat.dtype))
+        if scales is not None:
+            warped = warped * scales[i]
+        out.append(warped)
+    return tuple(out)
+
+
+def key_frame_interval(test_cfg: OptConfigType) -> int:
+    """``test_cfg.key_frame_interval`` (default 5), validated."""
+    k = (test_cfg or {}).get('key_frame_interval', 5)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError('test_cfg.key_frame_interval must be an int >= 1, '
+                         f'got {k!r}')
+    return k
+
+
+@MODELS.register_module()
+class DFFSegmentor(StatefulVideoSegmentor):
+    """Deep Feature Flow video segmentor around any mmseg backbone and head.
+
+    Args:
+        backbone, decode_head, neck, auxiliary_head, train_cfg,
+        data_preprocessor, pretrained, init_cfg: as mmseg's EncoderDecoder;
+            backbone (+ neck) is the feature network, the heads the task
+            network. Every output level is propagated: set the backbone's
+            ``out_indices`` to the levels the heads read.
+        flow_net (dict): A flow estimator (docs/conventions.md "Flow
+            estimators"): ``flow_net(img1, img2)`` returns flows img1 -> img2,
+            finest first.
+        scale_field (dict, optional): A :class:`ScaleFieldHead` with one
+            ``out_channels`` entry per feature level; None = no scale field.
+        flow_input_scale (float): The frames are resized by this factor
+            before the flow network (DFF uses 0.5).
+        test_cfg (dict): mmseg's test_cfg (mode 'whole') plus
+            ``key_frame_interval`` (int >= 1, default 5).
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 flow_net: ConfigType,
+                 scale_field: OptConfigType = None,
+                 flow_input_scale: float = 1.0,
+                 neck: OptConfigType = None,
+                 auxiliary_head: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None):
+        super().__init__(
+            backbone=backbone,
+            decode_head=decode_head,
+            neck=neck,
+            auxiliary_head=auxiliary_head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            pretrained=pretrained,
+            init_cfg=init_cfg)
+        self.flow_net = MODELS.build(flow_net)
+        self.scale_field = (MODELS.build(scale_field)
+                            if scale_field is not None else None)
+        if not flow_input_scale > 0:
+            raise ValueError('DFFSegmentor.flow_input_scale must be > 0, got '
+                             f'{flow_input_scale}')
+        self.flow_input_scale = float(flow_input_scale)
+        key_frame_interval(test_cfg)  # fail at build time, not mid-test
+
+    @property
+    def key_frame_interval(self) -> int:
+        """``test_cfg.key_frame_interval`` (read at every frame)."""
+        return key_frame_interval(self.test_cfg)
+
+    def flow_inputs(self, frames: torch.Tensor) -> torch.Tensor:
+        """N x 3 x H x W normalized frames at the flow network's resolution."""
+        if self.flow_input_scale == 1.0:
+            return frames
+        return F.interpolate(frames, scale_factor=self.flow_input_scale,
+                             mode='bilinear', align_corners=False)
+
+    def estimate_flow(self, cur: torch.Tensor,
+                      key: torch.Tensor) -> torch.Tensor:
+        """Finest flow cur -> key (N x 2 x h x w) from flow-input frames."""
+        flows = self.flow_net(cur, key)
+        if isinstance(flows, torch.Tensor):
+            flows = [flows]
+        if not isinstance(flows, (list, tuple)) or not flows:
+            raise TypeError(f'{type(self.flow_net).__name__} must return a '
+                            'list of N x 2 x h x w flows (finest first), got '
+                            f'{type(flows).__name__}')
+        flow = flows[0]
+        if flow.dim() != 4 or flow.shape[1] != 2:
+            raise ValueError(f'{type(self.flow_net).__name__} returned a flow '
+                             f'of shape {tuple(flow.shape)}, expected '
+                             'N x 2 x h x w')
+        return flow
+
+    def propagate(self, cur: torch.Tensor, key: torch.Tensor,
+                  key_feats: Sequence[torch.Tensor]) -> Features:
+        """Key features warped onto the current frame and scaled.
+
+        ``cur`` and ``key`` are flow-input frames (see :meth:`flow_inputs`).
+        """
+        flow = self.estimate_flow(cur, key)
+        scales = None
+        if self.scale_field is not None:
+            scales = self.scale_field(cur, key, flow,
+                                      [f.shape[-2:] for f in key_feats])
+        return propagate_features(key_feats, flow, scales)
+
+    def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
+        """Losses on features propagated from frame 1 (key) to frame 0.
+
+        Args:
+            inputs: N x T x C x H x W clips, T >= 2, frame_offsets [0, -g].
+            data_samples: labels of frame 0.
+        """
+        clips = clip_frames(inputs)
+        if clips.shape[1] < 2:
+            raise ValueError(
+                'DFFSegmentor trains on (current, key) pairs: clips need '
+                'frame_offsets [0, -g] (T >= 2), got inputs of shape '
+                f'{tuple(inputs.shape)}')
+        cur, key = clips[:, 0], clips[:, 1]
+        key_feats = self.extract_feat(key)
+        feats = self.propagate(
+            self.flow_inputs(cur), self.flow_inputs(key), key_feats)
+        losses = self._decode_head_forward_train(feats, data_samples)
+        if self.with_auxiliary_head:
+            losses.update(
+                self._auxiliary_head_forward_train(feats, data_samples))
+        return losses
+
+    def video_features(self, frame: torch.Tensor,
+                       new_video: bool) -> Tuple[Features, dict]:
+        state = self.video_state
+        is_key = new_video or state.frame_index % self.key_frame_interval == 0
+        if is_key:
+            feats = tuple(self.extract_feat(frame))
+            state.cache['key_feats'] = feats
+            state.cache['key_input'] = self.flow_inputs(frame)
+        else:
+            feats = self.propagate(
+                self.flow_inputs(frame), state.cache['key_input'],
+                state.cache['key_feats'])
+        self.last_frame_was_key = is_key
+        return feats, dict(is_key_frame=is_key)

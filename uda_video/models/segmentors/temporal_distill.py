@@ -1,0 +1,212 @@
+"""Temporal-consistency distillation (TCD): a per-frame student trained on frame pairs.
+
+Training clips hold the key frame t and its previous frame
+(``frame_offsets == [0, -1]``). Besides the supervised loss on t the student
+gets: a temporal loss between its scores at t and its scores at t-1 warped
+onto t by optical flow, masked by forward-backward consistency; pixel-wise
+(KL on softened scores), pair-wise (position affinities) and motion-guided
+temporal distillation from a frozen teacher. Inference is the plain per-frame
+model (:class:`ClipEncoderDecoder`); the student's checkpoint holds no teacher
+or flow weights and loads into a ClipEncoderDecoder of the same config.
+
+Flow (docs/conventions.md): ``flow_source='gt'`` reads ``gt_flow[0]`` of each
+data sample (key frame -> previous frame, pixels of the input); the occlusion
+mask then needs ``gt_flow_back`` (previous -> key, same layout) when present,
+and otherwise only excludes pixels whose flow leaves the frame.
+``flow_source='net'`` runs a frozen flow network (config + checkpoint) both
+ways and masks by forward-backward consistency.
+"""
+from typing import Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         SampleList)
+
+from uda_video.models.losses import (motion_distill_loss,
+                                     pairwise_affinity_distill,
+                                     pixel_kl_distill,
+                                     temporal_consistency_loss)
+from uda_video.ops import fb_consistency_mask, flow_warp, resize_flow
+from uda_video.registry import MODELS
+from uda_video.utils.teacher import (FrozenModel, build_frozen_teacher,
+                                     decode_features, load_frozen_model)
+from .base_video import ClipEncoderDecoder, clip_frames
+
+
+def _flow_field(sample, name: str) -> Optional[torch.Tensor]:
+    """(T-1) x 2 x H x W flow stored on a data sample (tensor or PixelData)."""
+    if name not in sample:
+        return None
+    flow = sample.get(name)
+    flow = getattr(flow, 'data', flow)
+    if not torch.is_tensor(flow) or flow.dim() != 4 or flow.shape[1] != 2:
+        raise ValueError(f'{name} of {sample.metainfo.get("img_path")} must '
+                         'be a (T-1) x 2 x H x W tensor, got '
+                         f'{getattr(flow, "shape", type(flow))}')
+    return flow
+
+
+def in_frame_mask(flow: torch.Tensor) -> torch.Tensor:
+    """N x 1 x H x W: 1 where ``p + flow(p)`` lands inside the frame."""
+    ones = flow.new_ones(flow.shape[0], 1, *flow.shape[2:])
+    return (flow_warp(ones, flow) > 0.999).to(flow.dtype)
+
+
+@MODELS.register_module()
+class TemporalDistillSegmentor(ClipEncoderDecoder):
+    """Per-frame student with temporal and distillation losses (ETC-style).
+
+    Args (besides EncoderDecoder's):
+        flow_source: 'gt' (clip's gt_flow) or 'net' (``flow_net``).
+        flow_net: model config of a flow network (docs/conventions.md).
+        flow_net_checkpoint: its checkpoint (required with ``flow_net``).
+        teacher_config, teacher_checkpoint: the frozen teacher segmentor;
+            without them only the temporal loss is added.
+        temporal_weight, pixel_kd_weight, pair_kd_weight, motion_kd_weight:
+            loss weights (0 disables a loss).
+        kd_temperature: softening of the pixel-wise distillation.
+        pair_pool_size: pooling before the pair-wise affinities.
+        fb_alpha, fb_beta: thresholds of the forward-backward check.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 neck: OptConfigType = None,
+                 auxiliary_head: OptConfigType = None,
+                 flow_source: str = 'gt',
+                 flow_net: OptConfigType = None,
+                 flow_net_checkpoint: Optional[str] = None,
+                 teacher_config: Union[str, ConfigType, None] = None,
+                 teacher_checkpoint: Optional[str] = None,
+                 temporal_weight: float = 1.0,
+                 pixel_kd_weight: float = 1.0,
+                 pair_kd_weight: float = 1.0,
+                 motion_kd_weight: float = 1.0,
+                 kd_temperature: float = 1.0,
+                 pair_pool_size: Optional[int] = 2,
+                 fb_alpha: float = 0.01,
+                 fb_beta: float = 0.5,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            backbone=backbone, decode_head=decode_head, neck=neck,
+            auxiliary_head=auxiliary_head, train_cfg=train_cfg,
+            test_cfg=test_cfg, data_preprocessor=data_preprocessor,
+            pretrained=pretrained, init_cfg=init_cfg)
+        if flow_source not in ('gt', 'net'):
+            raise ValueError(f"flow_source must be 'gt' or 'net', got "
+                             f'{flow_source!r}')
+        self.flow_source = flow_source
+        self.flow_net = None
+        if flow_source == 'net':
+            if flow_net is None or flow_net_checkpoint is None:
+                raise ValueError("flow_source='net' needs flow_net and "
+                                 'flow_net_checkpoint')
+            self.flow_net = FrozenModel(
+                load_frozen_model(flow_net, flow_net_checkpoint))
+        self.teacher = None
+        if teacher_config is not None:
+            if teacher_checkpoint is None:
+                raise ValueError('teacher_config needs teacher_checkpoint')
+            self.teacher = build_frozen_teacher(teacher_config,
+                                                teacher_checkpoint)
+        if pair_kd_weight > 0 and not hasattr(self.decode_head,
+                                              '_forward_feature'):
+            raise TypeError(f'pair-wise distillation needs a decode head '
+                            'with _forward_feature, got '
+                            f'{type(self.decode_head).__name__}')
+        self.temporal_weight = temporal_weight
+        self.pixel_kd_weight = pixel_kd_weight
+        self.pair_kd_weight = pair_kd_weight
+        self.motion_kd_weight = motion_kd_weight
+        self.kd_temperature = kd_temperature
+        self.pair_pool_size = pair_pool_size
+        self.fb_alpha = fb_alpha
+        self.fb_beta = fb_beta
+
+    def _flows(self, clips: torch.Tensor, data_samples: SampleList,
+               size) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Flow key -> previous frame at ``size`` and its visibility mask."""
+        cur, prev = clips[:, 0], clips[:, 1]
+        if self.flow_source == 'net':
+            fw = self.flow_net(lambda m, a, b: m(a, b)[0], cur, prev)
+            bw = self.flow_net(lambda m, a, b: m(a, b)[0], prev, cur)
+            fw, bw = resize_flow(fw, size), resize_flow(bw, size)
+            return fw, fb_consistency_mask(fw, bw, self.fb_alpha, self.fb_beta)
+        fws, bws = [], []
+        for s in data_samples:
+            flow = _flow_field(s, 'gt_flow')
+            if flow is None:
+                raise KeyError(f"flow_source='gt' but the sample of "
+                               f'{s.metainfo.get("img_path")} has no gt_flow '
+                               '(enable flow loading in the dataset)')
+            fws.append(flow[0])
+            back = _flow_field(s, 'gt_flow_back')
+            bws.append(None if back is None else back[0])
+        fw = resize_flow(torch.stack(fws).to(clips), size)
+        if all(b is not None for b in bws):
+            bw = resize_flow(torch.stack(bws).to(clips), size)
+            return fw, fb_consistency_mask(fw, bw, self.fb_alpha, self.fb_beta)
+        return fw, in_frame_mask(fw)
+
+    def _student(self, img: torch.Tensor):
+        """Backbone outputs, decoder feature and scores of the student."""
+        x = self.extract_feat(img)
+        if hasattr(self.decode_head, '_forward_feature'):
+            feat = self.decode_head._forward_feature(x)
+            return x, feat, self.decode_head.cls_seg(feat)
+        return x, None, self.decode_head.forward(x)
+
+    def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
+        clips = clip_frames(inputs)
+        if clips.shape[1] < 2:
+            raise ValueError('TemporalDistillSegmentor trains on clips with '
+                             'the previous frame (frame_offsets [0, -1]), '
+                             f'got {clips.shape[1]} frame(s)')
+        for s in data_samples:
+            offsets = s.metainfo.get('frame_offsets')
+            # [0, 0] is the clamped clip of a video's first frame.
+            if offsets is not None and list(offsets[:2]) not in ([0, -1],
+                                                                  [0, 0]):
+                raise ValueError('TemporalDistillSegmentor needs '
+                                 'frame_offsets starting [0, -1], got '
+                                 f'{list(offsets)} for '
+                                 f'{s.metainfo.get("img_path")}')
+        x, feat, logits = self._student(clips[:, 0])
+        losses = {
+            f'decode.{k}': v
+            for k, v in self.decode_head.loss_by_feat(logits,
+                                                      data_samples).items()
+        }
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(x, data_samples))
+        _, _, prev_logits = self._student(clips[:, 1])
+        flow, mask = self._flows(clips, data_samples, logits.shape[2:])
+        if self.temporal_weight > 0:
+            losses['loss_temporal'] = self.temporal_weight * \
+                temporal_consistency_loss(logits, prev_logits, flow, mask)
+        if self.teacher is None:
+            return losses
+        t_feat, t_logits = self.teacher(decode_features, clips[:, 0])
+        if self.pixel_kd_weight > 0:
+            losses['loss_pixel_kd'] = self.pixel_kd_weight * pixel_kl_distill(
+                logits, t_logits, self.kd_temperature)
+        if self.pair_kd_weight > 0:
+            losses['loss_pair_kd'] = self.pair_kd_weight * \
+                pairwise_affinity_distill(feat, t_feat, self.pair_pool_size)
+        if self.motion_kd_weight > 0:
+            _, t_prev = self.teacher(decode_features, clips[:, 1])
+            size = logits.shape[2:]
+            t_cur = F.interpolate(t_logits, size=size, mode='bilinear',
+                                  align_corners=False)
+            t_prev = F.interpolate(t_prev, size=size, mode='bilinear',
+                                   align_corners=False)
+            losses['loss_motion_kd'] = self.motion_kd_weight * \
+                motion_distill_loss(logits, prev_logits, t_cur, t_prev, flow,
+                                    mask)
+        return losses

@@ -1,0 +1,245 @@
+"""Self-training on the target domain: video (VST) and image baselines.
+
+Pseudo labels of a target clip's key frame come from
+
+- ``'online'``: the EMA teacher's softmax on the first ``num_frames`` frames,
+  warped to the key frame by flow, fused, class-balanced thresholded and
+  filtered for temporal agreement (``pseudo_labels.temporal_pseudo_labels``);
+  ``num_frames=1`` is single-frame class-balanced self-training;
+- ``'files'``: PNGs of an offline round of ``tools/gen_pseudo_labels.py``
+  (``{pseudo_label_dir}/{video_id}/{frame_id:06d}.png``), found by the key
+  frame's metainfo, resized (nearest) to ``img_shape`` and flipped with the
+  sample's ``flip``; use no random crop in that pipeline;
+- ``'dataset'``: the target samples' ``gt_sem_seg`` (a target dataset whose
+  label files are the pseudo labels).
+
+The student (the wrapped segmentor) is trained with cross entropy on them
+(255 ignored), plus optionally the supervised source loss. Phase 2 of the
+two-phase method starts from phase 1's checkpoint (``load_from``).
+
+Flow (N x (T-1) x 2 x H x W, key -> reference, conventions.md) is read from
+the target samples' ``gt_flow`` (precomputed files loaded by the dataset) or,
+with ``flow_estimator``, computed on the fly from the frames.
+"""
+import os.path as osp
+from typing import Dict, Optional, Union
+
+import cv2
+import torch
+import torch.nn.functional as F
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmseg.utils import SampleList
+
+from uda_video.ops import resize_flow
+from uda_video.registry import MODELS
+from .base import ConfigType, UDASegmentor, sub_wrapper
+from .ema import EMATeacher
+from .pseudo_labels import IGNORE_INDEX, temporal_pseudo_labels
+
+def pseudo_label_path(root: str, video_id: str, frame_id: int) -> str:
+    """Where an offline round stores the pseudo label of one frame."""
+    return osp.join(root, str(video_id), f'{int(frame_id):06d}.png')
+
+
+PSEUDO_SOURCES = ('online', 'files', 'dataset')
+
+
+@MODELS.register_module()
+class SelfTrainingUDA(UDASegmentor):
+    """Video (``num_frames > 1``) or image (``num_frames == 1``) self-training.
+
+    Args:
+        segmentor: config of the wrapped segmentor (the student).
+        num_frames: frames of the target clip fused into a pseudo label.
+        pseudo_labels: 'online' (EMA teacher), 'files' or 'dataset'
+            (offline round).
+        pseudo_label_dir: folder of the offline round ('files' mode).
+        keep_fraction: fraction of each class's pixels kept (class-balanced).
+        max_threshold: cap of every class threshold.
+        consistency: require the warped per-frame labels to agree.
+        threshold_momentum: 0 = this batch's thresholds; m > 0 = running
+            thresholds ``m * old + (1 - m) * batch`` (a checkpointed buffer).
+        ema_momentum: EMA momentum of the teacher.
+        flow_estimator: optional flow network config (MODELS); None = read
+            ``gt_flow`` from the target samples.
+        pseudo_loss_weight: weight of the target cross entropy.
+        source_loss_weight: weight of supervised source loss (0 = target only).
+    """
+
+    def __init__(self,
+                 segmentor: ConfigType,
+                 num_frames: int = 3,
+                 pseudo_labels: str = 'online',
+                 pseudo_label_dir: Optional[str] = None,
+                 keep_fraction: float = 0.5,
+                 max_threshold: float = 0.9,
+                 consistency: bool = True,
+                 threshold_momentum: float = 0.0,
+                 ema_momentum: float = 0.999,
+                 flow_estimator: Optional[ConfigType] = None,
+                 pseudo_loss_weight: float = 1.0,
+                 source_loss_weight: float = 0.0,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(segmentor=segmentor,
+                         source_loss_weight=source_loss_weight,
+                         data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        if pseudo_labels not in PSEUDO_SOURCES:
+            raise ValueError(f'pseudo_labels must be one of {PSEUDO_SOURCES}, '
+                             f'got {pseudo_labels!r}')
+        if (pseudo_labels == 'files') != (pseudo_label_dir is not None):
+            raise ValueError("pseudo_label_dir is needed by, and only by, "
+                             "pseudo_labels='files'")
+        self.pseudo_label_dir = pseudo_label_dir
+        self.num_frames = num_frames
+        self.pseudo_source = pseudo_labels
+        self.keep_fraction = keep_fraction
+        self.max_threshold = max_threshold
+        self.consistency = consistency
+        self.threshold_momentum = threshold_momentum
+        self.pseudo_loss_weight = pseudo_loss_weight
+        self.teacher = EMATeacher(self.segmentor, momentum=ema_momentum)
+        self.flow_estimator = (MODELS.build(flow_estimator)
+                               if flow_estimator is not None else None)
+        num_classes = self.segmentor.decode_head.out_channels
+        self.register_buffer('class_thresholds',
+                             torch.full((num_classes, ), float('nan')))
+
+    # ---- pseudo labels ----------------------------------------------------
+    def clip_flows(self, clips: torch.Tensor, samples: SampleList,
+                   num_frames: int) -> Optional[torch.Tensor]:
+        """N x (F-1) x 2 x H x W flows key -> reference at the input size."""
+        if num_frames == 1:
+            return None
+        size = clips.shape[-2:]
+        if self.flow_estimator is not None:
+            n = clips.size(0)
+            key = clips[:, :1].expand(-1, num_frames - 1, -1, -1, -1)
+            pairs = (key.flatten(0, 1), clips[:, 1:num_frames].flatten(0, 1))
+            with torch.no_grad():
+                flow = self.flow_estimator(*pairs)[0]
+            flow = resize_flow(flow, size)
+            return flow.view(n, num_frames - 1, 2, *size)
+        flows = []
+        for i, s in enumerate(samples):
+            flow = s.get('gt_flow', None)
+            if flow is None:
+                raise KeyError(
+                    f'target sample {i} ({s.metainfo.get("img_path")}) has no '
+                    'gt_flow: load precomputed flow in the target pipeline or '
+                    'configure flow_estimator')
+            flow = getattr(flow, 'data', flow)
+            if flow.size(0) < num_frames - 1:
+                raise ValueError(f'gt_flow of {s.metainfo.get("img_path")} has '
+                                 f'{flow.size(0)} flows; {num_frames - 1} needed')
+            flows.append(resize_flow(flow[:num_frames - 1].float(), size))
+        return torch.stack(flows).to(clips.device)
+
+    @staticmethod
+    @torch.no_grad()
+    def clip_probs(net: torch.nn.Module, clips: torch.Tensor,
+                   num_frames: int) -> torch.Tensor:
+        """Softmax of ``net`` on the first frames: N x F x K x H x W (input size)."""
+        n = clips.size(0)
+        flat = clips[:, :num_frames].flatten(0, 1)
+        logits = net.decode_head.forward(net.extract_feat(flat))
+        logits = F.interpolate(logits, size=clips.shape[-2:], mode='bilinear',
+                               align_corners=False)
+        return F.softmax(logits, dim=1).view(n, num_frames, *logits.shape[1:])
+
+    @torch.no_grad()
+    def online_pseudo_labels(self, clips: torch.Tensor,
+                             samples: SampleList) -> torch.Tensor:
+        """N x H x W pseudo labels of the key frames from the EMA teacher."""
+        f = self.num_frames
+        probs = self.clip_probs(self.teacher.model, clips, f)
+        flows = self.clip_flows(clips, samples, f)
+        running = self.class_thresholds
+        use_running = self.threshold_momentum > 0 and not torch.isnan(
+            running).all()
+        labels, conf, thr = temporal_pseudo_labels(
+            probs, flows, keep_fraction=self.keep_fraction,
+            max_threshold=self.max_threshold, consistency=self.consistency)
+        batch_thr = torch.where(torch.isfinite(thr), thr, running)
+        if use_running:
+            m = self.threshold_momentum
+            new = torch.where(torch.isnan(running), batch_thr,
+                              m * running + (1 - m) * batch_thr)
+            self.class_thresholds.copy_(torch.where(torch.isnan(new), running,
+                                                    new))
+            thresholds = torch.nan_to_num(self.class_thresholds,
+                                          nan=float('inf'))
+            labels, _, _ = temporal_pseudo_labels(
+                probs, flows, thresholds=thresholds,
+                consistency=self.consistency)
+        else:
+            self.class_thresholds.copy_(batch_thr)
+        return labels
+
+    @staticmethod
+    def dataset_pseudo_labels(samples: SampleList) -> torch.Tensor:
+        """N x H x W labels from the target samples' gt_sem_seg."""
+        for i, s in enumerate(samples):
+            if 'gt_sem_seg' not in s:
+                raise KeyError(f'target sample {i} '
+                               f'({s.metainfo.get("img_path")}) has no '
+                               'gt_sem_seg: point the target dataset at the '
+                               'pseudo labels of tools/gen_pseudo_labels.py')
+        return torch.stack([s.gt_sem_seg.data[0] for s in samples]).long()
+
+    def file_pseudo_labels(self, samples: SampleList) -> torch.Tensor:
+        """N x H x W labels read from ``pseudo_label_dir``."""
+        out = []
+        for s in samples:
+            meta = s.metainfo
+            path = pseudo_label_path(self.pseudo_label_dir, meta['video_id'],
+                                     meta['frame_id'])
+            label = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+            if label is None:
+                raise FileNotFoundError(
+                    f'no pseudo label {path} for {meta.get("img_path")}: run '
+                    'tools/gen_pseudo_labels.py on this split first')
+            h, w = meta['img_shape'][:2]
+            if label.shape[:2] != (h, w):
+                label = cv2.resize(label, (w, h),
+                                   interpolation=cv2.INTER_NEAREST)
+            label = torch.from_numpy(label.astype('int64'))
+            if meta.get('flip', False):
+                direction = meta.get('flip_direction', 'horizontal')
+                if direction == 'horizontal':
+                    label = label.flip(1)
+                elif direction == 'vertical':
+                    label = label.flip(0)
+                else:
+                    raise ValueError(f'flip_direction {direction!r} of '
+                                     f'{meta.get("img_path")} not supported')
+            out.append(label)
+        return torch.stack(out)
+
+    # ---- training ---------------------------------------------------------
+    def train_step(self, data: dict,
+                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
+                   ) -> Dict[str, torch.Tensor]:
+        seg_wrapper = sub_wrapper(optim_wrapper, 'segmentor')
+        losses = {}
+        if self.source_loss_weight > 0:
+            losses, _ = self.source_step(data, with_aux=True)
+        clips, samples = self.preprocess(data, 'target')
+        if self.pseudo_source == 'online':
+            labels = self.online_pseudo_labels(clips, samples)
+        elif self.pseudo_source == 'files':
+            labels = self.file_pseudo_labels(samples).to(clips.device)
+        else:
+            labels = self.dataset_pseudo_labels(samples).to(clips.device)
+        student = self.frame_outputs(clips, 1)['seg'][:, 0]
+        student = F.interpolate(student, size=labels.shape[-2:],
+                                mode='bilinear', align_corners=False)
+        valid = labels != IGNORE_INDEX
+        if valid.any():
+            ce = F.cross_entropy(student, labels, ignore_index=IGNORE_INDEX)
+        else:  # nothing confident in this batch: a zero that keeps the graph
+            ce = student.sum() * 0.0
+        losses['tgt.pseudo.loss'] = self.pseudo_loss_weight * ce
+        losses['tgt.pseudo.kept'] = valid.float().mean()
+        return self.update(seg_wrapper, losses)

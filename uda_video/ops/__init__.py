@@ -1,0 +1,15 @@
+"""Flow ops: warping, cost volume, resizing, forward-backward consistency.
+
+PyTorch references everywhere; CUDA kernels for flow_warp and correlation.
+"""
+from .correlation import correlation, correlation_reference
+from .ext import ext_status, get_ext, use_cuda_kernel
+from .flow_resize import resize_flow
+from .flow_utils import fb_consistency_mask
+from .flow_warp import flow_to_grid, flow_warp, flow_warp_reference
+
+__all__ = [
+    'correlation', 'correlation_reference', 'ext_status',
+    'fb_consistency_mask', 'flow_to_grid', 'flow_warp', 'flow_warp_reference',
+    'get_ext', 'resize_flow', 'use_cuda_kernel'
+]
