@@ -159,7 +159,7 @@ def test_visualizer_needs_a_palette():
 
 def test_one_config_setting_switches_wandb_online(monkeypatch):
     from mmengine.config import Config
-    from mmengine.registry import VISBACKENDS
+    from uda_video.registry import VISBACKENDS
     monkeypatch.delenv('WANDB_MODE', raising=False)
     cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/default_runtime.py'))
     backends = cfg.visualizer.vis_backends

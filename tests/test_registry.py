@@ -11,7 +11,9 @@ def test_registries_are_children_of_mmseg():
              (reg.HOOKS, mreg.HOOKS), (reg.LOOPS, mreg.LOOPS),
              (reg.DATA_SAMPLERS, mreg.DATA_SAMPLERS),
              (reg.VISUALIZERS, mreg.VISUALIZERS),
-             (reg.OPTIM_WRAPPERS, mreg.OPTIM_WRAPPERS)]
+             (reg.OPTIM_WRAPPERS, mreg.OPTIM_WRAPPERS),
+             (reg.OPTIM_WRAPPER_CONSTRUCTORS, mreg.OPTIM_WRAPPER_CONSTRUCTORS),
+             (reg.VISBACKENDS, mreg.VISBACKENDS)]
     for ours, theirs in pairs:
         assert ours.scope == 'uda_video'
         assert ours.parent is theirs

@@ -1,6 +1,11 @@
 """The demo of the two-phase Sim2Real method on the synthetic benchmark.
 
     python tools/demo.py [--iters N] [--work-dir work_dirs/demo]
+                         [--methods NAME ...] [--seed S]
+
+``--methods all`` trains every row of the results table (source-only, the image
+baselines, VAT, VST alone, VAT->VST and the target-trained oracle); a method
+whose config starts from another's checkpoint trains that one first.
 
 1. generates the benchmark with tools/make_synthetic_dataset.py (defaults) when absent;
 2. trains source-only, VAT (phase 1) and VAT->VST (phase 2 from VAT's final
@@ -19,21 +24,50 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CFG_DIR = 'configs/uda/synthetic'
 DATA = 'data/synthetic'  # where the synthetic configs read the benchmark
-STAGES = [
-    # name, config, phase-1 stage whose checkpoint starts it
-    ('source-only', 'deeplabv2_r18-half_source-only_uda.py', None),
-    ('VAT', 'deeplabv2_r18-half_vat.py', None),
-    ('VAT->VST', 'deeplabv2_r18-half_vat2vst.py', 'VAT'),
-]
+# name -> (config, the method whose final checkpoint starts it)
+METHODS = {
+    'source-only': (f'{CFG_DIR}/deeplabv2_r18-half_source-only_uda.py', None),
+    'image-adversarial': (f'{CFG_DIR}/deeplabv2_r18-half_advent.py', None),
+    'entropy-min': (f'{CFG_DIR}/deeplabv2_r18-half_entropy-min.py', None),
+    'VAT': (f'{CFG_DIR}/deeplabv2_r18-half_vat.py', None),
+    'image-ST': (f'{CFG_DIR}/deeplabv2_r18-half_vat2st.py', 'VAT'),
+    'VST': (f'{CFG_DIR}/deeplabv2_r18-half_vst.py', 'source-only'),
+    'VAT->VST': (f'{CFG_DIR}/deeplabv2_r18-half_vat2vst.py', 'VAT'),
+    'target-oracle':
+    ('configs/synthetic/deeplabv2_r18-half_target-oracle.py', None),
+}
+DEMO_METHODS = ['source-only', 'VAT', 'VAT->VST']
+
+
+def resolve_methods(names):
+    """The methods to train, each after the one its checkpoint comes from."""
+    if names == ['all']:
+        names = list(METHODS)
+    unknown = [n for n in names if n not in METHODS]
+    if unknown:
+        raise KeyError(f'unknown method(s) {unknown}; choose from '
+                       f'{list(METHODS)} or all')
+    order = []
+    for name in names:
+        chain = []
+        while name is not None and name not in order and name not in chain:
+            chain.append(name)
+            name = METHODS[name][1]
+        order.extend(reversed(chain))
+    return order
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Sim2Real video UDA demo')
     parser.add_argument('--iters', type=int,
-                        default=int(os.environ.get('DEMO_ITERS', 300)),
+                        default=int(os.environ.get('DEMO_ITERS', 200)),
                         help='training iterations per stage')
     parser.add_argument('--work-dir', default=os.environ.get(
         'DEMO_WORK_DIR', 'work_dirs/demo'))
+    parser.add_argument('--methods', nargs='+', default=DEMO_METHODS,
+                        help=f'methods to train (or all): {list(METHODS)}')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='randomness.seed of every training')
     parser.add_argument(
         '--eval', nargs=3, metavar=('CONFIG', 'CHECKPOINT', 'OUT_JSON'),
         help='(internal) evaluate one checkpoint in this process; each '
@@ -47,12 +81,13 @@ def run(cmd):
     subprocess.run([sys.executable] + cmd, cwd=REPO, check=True)
 
 
-def stage_config(config, iters, work_dir, load_from=None):
+def stage_config(config, iters, work_dir, load_from=None, seed=0):
     """Write ``work_dir/stage.py``: ``config`` shortened to ``iters``."""
     poly = (f"[dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, "
             f"end={iters}, by_epoch=False)]")
     lines = [
-        f"_base_ = [{osp.join(REPO, CFG_DIR, config)!r}]",
+        f"_base_ = [{osp.join(REPO, config)!r}]",
+        f"randomness = dict(seed={seed})",
         f"train_cfg = dict(max_iters={iters}, val_interval={iters + 1})",
         f"default_hooks = dict(checkpoint=dict(interval={iters}), "
         "logger=dict(interval=20))",
@@ -61,9 +96,12 @@ def stage_config(config, iters, work_dir, load_from=None):
     ]
     # Every named optimizer (segmentor, discriminator, ...) gets the short poly.
     from mmengine.config import Config
-    names = Config.fromfile(osp.join(REPO, CFG_DIR, config)).param_scheduler
-    lines.append('param_scheduler = dict(' + ', '.join(
-        f'{name}={poly}' for name in names) + ')')
+    names = Config.fromfile(osp.join(REPO, config)).param_scheduler
+    if isinstance(names, dict):  # one schedule per named optimizer
+        lines.append('param_scheduler = dict(' + ', '.join(
+            f'{name}={poly}' for name in names) + ')')
+    else:
+        lines.append(f'param_scheduler = {poly}')
     if load_from is not None:
         lines.append(f'load_from = {load_from!r}')
     os.makedirs(work_dir, exist_ok=True)
@@ -121,12 +159,15 @@ def main():
     else:
         print(f'[demo] using the benchmark in {DATA}')
     ckpts, results = {}, {}
-    for i, (name, config, parent) in enumerate(STAGES):
+    stages = resolve_methods(args.methods)
+    for i, name in enumerate(stages):
+        config, parent = METHODS[name]
         work = osp.join(args.work_dir, name.replace('->', '2'))
-        print(f'\n[demo] stage {i + 1}/{len(STAGES)}: train {name} '
-              f'({args.iters} iterations) -> {work}', flush=True)
+        print(f'\n[demo] stage {i + 1}/{len(stages)}: train {name} '
+              f'({args.iters} iterations, seed {args.seed}) -> {work}',
+              flush=True)
         cfg = stage_config(config, args.iters, work,
-                           ckpts[parent] if parent else None)
+                           ckpts[parent] if parent else None, args.seed)
         run(['tools/train.py', cfg, '--work-dir', work])
         ckpts[name] = osp.join(work, f'iter_{args.iters}.pth')
         print(f'[demo] evaluate {name} on the target val frames', flush=True)
@@ -137,7 +178,7 @@ def main():
     keys = sorted({k for m in results.values() for k, v in m.items()
                    if k in ('mIoU', 'vpq_all', 'vpq_stuff', 'vpq_thing')})
     print('\n[demo] results on the synthetic target val split '
-          f'({args.iters} iterations per stage, '
+          f'({args.iters} iterations per stage, seed {args.seed}, '
           f'{(time.time() - start) / 60:.1f} min)')
     header = '| method | ' + ' | '.join(keys) + ' |'
     print(header)

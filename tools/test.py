@@ -26,6 +26,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from PIL import Image
 
+from uda_video.engine import TestProgressBarHook
 from uda_video.utils import register_all_modules
 
 
@@ -168,6 +169,7 @@ def main():
     register_all_modules(init_default_scope=False)
     cfg = build_config(args)
     runner = Runner.from_cfg(cfg)
+    runner.register_hook(TestProgressBarHook())
     if args.out or args.color_out:
         runner.register_hook(
             PredictionWriterHook(args.out, args.color_out), priority='LOW')

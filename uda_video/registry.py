@@ -11,8 +11,11 @@ from mmseg.registry import HOOKS as MMSEG_HOOKS
 from mmseg.registry import LOOPS as MMSEG_LOOPS
 from mmseg.registry import METRICS as MMSEG_METRICS
 from mmseg.registry import MODELS as MMSEG_MODELS
+from mmseg.registry import \
+    OPTIM_WRAPPER_CONSTRUCTORS as MMSEG_OPTIM_WRAPPER_CONSTRUCTORS
 from mmseg.registry import OPTIM_WRAPPERS as MMSEG_OPTIM_WRAPPERS
 from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
+from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
 
 SCOPE = 'uda_video'
@@ -46,12 +49,19 @@ METRICS = Registry(
     'metric', parent=MMSEG_METRICS, scope=SCOPE,
     locations=['uda_video.evaluation'])
 HOOKS = Registry(
-    'hook', parent=MMSEG_HOOKS, scope=SCOPE, locations=['uda_video.engine'])
+    'hook', parent=MMSEG_HOOKS, scope=SCOPE,
+    locations=['uda_video.engine', 'uda_video.visualization'])
 LOOPS = Registry(
     'loop', parent=MMSEG_LOOPS, scope=SCOPE, locations=['uda_video.engine'])
 OPTIM_WRAPPERS = Registry(
     'optim_wrapper', parent=MMSEG_OPTIM_WRAPPERS, scope=SCOPE,
     locations=['uda_video.engine'])
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    'optimizer wrapper constructor', parent=MMSEG_OPTIM_WRAPPER_CONSTRUCTORS,
+    scope=SCOPE, locations=['uda_video.engine'])
 VISUALIZERS = Registry(
     'visualizer', parent=MMSEG_VISUALIZERS, scope=SCOPE,
+    locations=['uda_video.visualization'])
+VISBACKENDS = Registry(
+    'vis_backend', parent=MMSEG_VISBACKENDS, scope=SCOPE,
     locations=['uda_video.visualization'])

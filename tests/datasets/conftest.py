@@ -1,5 +1,4 @@
 """Tiny synthetic benchmark generated once per session for the dataset tests."""
-import os.path as osp
 import shutil
 
 import pytest

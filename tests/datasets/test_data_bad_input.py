@@ -103,3 +103,29 @@ def test_vps_unknown_segment_and_bad_json(synth_copy):
 def test_flow_needs_small_offsets(synth_root):
     with pytest.raises(ValueError, match='within -1..1'):
         viper(synth_root, frame_offsets=[0, -2], load_flow=True)
+
+
+def test_skip_bad_samples_is_opt_in_counted_and_bounded(synth_copy):
+    from mmengine.logging import MessageHub
+
+    from uda_video.datasets import SkipBadSamples
+    bad = osp.join(synth_copy, 'viper', 'train', 'img', '001', '001_00002.jpg')
+    with open(bad, 'wb') as f:
+        f.write(b'not a jpeg at all')
+    plain = viper(synth_copy, pipeline=LOAD)
+    with pytest.raises(ValueError, match='001_00002.jpg'):
+        plain[2]
+    hub = MessageHub.get_instance('skip_bad_samples_test')
+    before = hub.get_info('data/skipped_samples', 0)
+    wrapped = SkipBadSamples(dataset=plain, max_consecutive=2)
+    sample = wrapped[2]  # replaced by the next sample
+    assert sample['img_path'].endswith('001_00003.jpg')
+    assert wrapped.skipped == 1
+    assert hub.get_info('data/skipped_samples') == before + 1
+    assert len(wrapped) == len(plain) and wrapped.metainfo == plain.metainfo
+    # A run of bad samples longer than max_consecutive still stops the run.
+    for k in (3, 4):
+        with open(bad.replace('00002', f'0000{k}'), 'wb') as f:
+            f.write(b'broken')
+    with pytest.raises(ValueError, match='corrupt'):
+        wrapped[2]

@@ -130,10 +130,22 @@ def test_full_disk_keeps_previous_checkpoint(tmp_path):
     assert os.listdir(tmp_path) == ['ckpt.pth']  # the temporary file is gone
 
 
-def test_schedules_save_checkpoints_atomically():
+def test_checkpoints_are_written_atomically_by_default(tmp_path):
+    from mmengine.fileio import get_file_backend
+    from mmengine.runner.checkpoint import save_checkpoint
+    from uda_video.utils.fileio import AtomicLocalBackend
+    assert isinstance(get_file_backend(str(tmp_path / 'x.pth')),
+                      AtomicLocalBackend)
+    written = []
+    original = AtomicLocalBackend.put
+    AtomicLocalBackend.put = lambda self, obj, path: written.append(path) or \
+        original(self, obj, path)
+    try:
+        save_checkpoint({'w': torch.ones(1)}, str(tmp_path / 'x.pth'))
+    finally:
+        AtomicLocalBackend.put = original
+    assert written == [str(tmp_path / 'x.pth')]
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/schedules/schedule_40k.py'))
-    assert cfg.default_hooks.checkpoint.backend_args == dict(backend='atomic_local')
     runtime = Config.fromfile(osp.join(REPO, 'configs/_base_/default_runtime.py'))
     assert {h['type'] for h in runtime.custom_hooks} >= {
         'FiniteLossHook', 'RandomStateHook'}

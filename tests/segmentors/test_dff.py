@@ -119,6 +119,21 @@ def test_training_needs_key_frame():
         model.loss(torch.randn(1, 1, 3, 32, 32), [sample('v', 0, label=True)])
 
 
+def test_key_frame_phase_shifts_the_key_grid():
+    cfg = dff_cfg(interval=3)
+    cfg['test_cfg']['key_frame_phase'] = 2
+    model = build_model(cfg).eval()
+    keys = []
+    for t in range(7):
+        predict_logits(model, torch.randn(1, 3, 32, 32), sample('v', t))
+        keys.append(model.last_frame_was_key)
+    # The first frame of a video is always a key frame.
+    assert keys == [True, False, True, False, False, True, False]
+    cfg['test_cfg']['key_frame_phase'] = 3
+    with pytest.raises(ValueError, match='key_frame_phase'):
+        build_model(cfg)
+
+
 @pytest.mark.parametrize('bad', [0, -1, 2.5, None])
 def test_bad_key_frame_interval(bad):
     cfg = dff_cfg()

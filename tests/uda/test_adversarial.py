@@ -4,7 +4,7 @@ import copy
 import pytest
 import torch
 
-from conftest import tiny_discriminator, tiny_segmentor
+from uda_helpers import tiny_discriminator, tiny_segmentor
 
 
 def build(frames=2, kind='SequenceDiscriminator', aux=False, lambda_adv=0.1):
@@ -75,7 +75,7 @@ def test_params_move_only_under_own_losses(uda_loader, kind, aux):
 def test_adversarial_term_reaches_segmentor_only_through_target():
     """With lambda_adv = 0 the segmentor's update equals source-only's."""
     from uda_video.registry import MODELS
-    from conftest import collate, TinyUDADataset
+    from uda_helpers import collate, TinyUDADataset
     batch = collate([TinyUDADataset()[0], TinyUDADataset()[1]])
     results = []
     for model_cfg in (

@@ -5,7 +5,7 @@ import os.path as osp
 import torch
 from mmengine.runner import Runner
 
-from conftest import tiny_discriminator, tiny_segmentor
+from uda_helpers import tiny_discriminator, tiny_segmentor
 
 SGD = dict(type='OptimWrapper',
            optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
@@ -53,23 +53,11 @@ def vst_runner(work_dir, loader, iters, resume=False, load_from=None):
                   hooks=[dict(type='EMATeacherHook')])
 
 
-def mmengine_resume_globals():
-    """mmengine 0.10.7's HistoryBuffer pickles its statistics methods through
-    builtins.getattr, which uda_video.utils' allowlist lacks (reported to its
-    owner); allow it for these trusted test checkpoints only."""
-    return torch.serialization.safe_globals([getattr])
-
-
 def load(path):
-    return torch.load(path, map_location='cpu', weights_only=False)
+    return torch.load(path, map_location='cpu', weights_only=True)
 
 
 def test_vat_then_vst_checkpoints_and_resume(tmp_path, uda_loader):
-    with mmengine_resume_globals():
-        _vat_then_vst(tmp_path, uda_loader)
-
-
-def _vat_then_vst(tmp_path, uda_loader):
     # Phase 1: both optimizer states in the checkpoint.
     vat_dir = tmp_path / 'vat'
     vat_runner(vat_dir, uda_loader, 2).train()

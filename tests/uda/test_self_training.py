@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import NUM_CLASSES, SIZE, TinyUDADataset, collate, tiny_segmentor
+from uda_helpers import NUM_CLASSES, SIZE, TinyUDADataset, collate, tiny_segmentor
 
 
 def build(**kwargs):

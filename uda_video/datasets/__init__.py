@@ -4,6 +4,7 @@ from .cityscapes_vps import CityscapesVPSDataset
 from .classes import (CITYSCAPES_19, CITYSCAPES_19_PALETTE, SHARED_15,
                       SHARED_15_PALETTE)
 from .samplers import VideoSampler
+from .skip_bad_samples import SkipBadSamples
 from .transforms import *  # noqa: F401,F403
 from .uda_dataset import UDADataset
 from .video_base import BaseVideoDataset
@@ -11,6 +12,6 @@ from .viper import VIPERDataset
 
 __all__ = [
     'BaseVideoDataset', 'VIPERDataset', 'CityscapesSeqDataset',
-    'CityscapesVPSDataset', 'UDADataset', 'VideoSampler', 'CITYSCAPES_19',
+    'CityscapesVPSDataset', 'SkipBadSamples', 'UDADataset', 'VideoSampler', 'CITYSCAPES_19',
     'CITYSCAPES_19_PALETTE', 'SHARED_15', 'SHARED_15_PALETTE'
 ]

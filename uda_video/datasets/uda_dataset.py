@@ -3,7 +3,7 @@ from collections import defaultdict
 from typing import Union
 
 import numpy as np
-from mmengine.dataset import BaseDataset, force_full_init
+from mmengine.dataset import BaseDataset
 
 from uda_video.registry import DATASETS
 

@@ -1,12 +1,10 @@
-"""Registered in the uda_video scope; see uda_video.registry."""
+"""Hooks and optimizer constructors, registered in the uda_video scope."""
 from .hooks import EMATeacherHook
-from .optim_constructor import (OPTIM_WRAPPER_CONSTRUCTORS,
-                                NamedModulesOptimWrapperConstructor)
+from .optim_constructor import NamedModulesOptimWrapperConstructor
+from .progress import TestProgressBarHook
+from .reliability import FiniteLossHook, RandomStateHook
 
 __all__ = [
-    'EMATeacherHook', 'NamedModulesOptimWrapperConstructor',
-    'OPTIM_WRAPPER_CONSTRUCTORS'
+    'EMATeacherHook', 'FiniteLossHook', 'NamedModulesOptimWrapperConstructor',
+    'RandomStateHook', 'TestProgressBarHook'
 ]
-from .reliability import FiniteLossHook, RandomStateHook  # noqa: E402
-
-__all__ += ['FiniteLossHook', 'RandomStateHook']

@@ -8,17 +8,8 @@ and builds each entry with mmengine's default constructor on
 (``param_scheduler=dict(segmentor=[...], discriminator=[...])``).
 """
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
-from mmengine.registry import \
-    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
-from mmengine.registry import Registry
 
-# uda_video scope child so the Runner (default_scope='uda_video') finds it.
-# TODO(registry owner): move this into uda_video/registry.py.
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor',
-    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-    scope='uda_video',
-    locations=['uda_video.engine'])
+from uda_video.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

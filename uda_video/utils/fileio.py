@@ -5,8 +5,10 @@ so a process killed mid-save (or a full disk) leaves a truncated checkpoint. The
 ``atomic_local`` backend writes a temporary file in the same folder, fsyncs it
 and renames it over the target: a reader sees the old file or the new one,
 never a partial one, and a failed write removes only its temporary file.
-Select it with ``backend_args=dict(backend='atomic_local')`` (the schedules in
-configs/_base_/schedules do so for the CheckpointHook).
+Importing ``uda_video`` registers it as mmengine's backend for local paths
+(name ``'local'``, empty prefix), so every checkpoint and ``last_checkpoint``
+written by any config is atomic; ``backend_args=dict(backend='atomic_local')``
+names it explicitly.
 """
 import os
 import os.path as osp
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Union
 
 from mmengine.fileio import LocalBackend, register_backend
+from mmengine.fileio import io as mmengine_io
 
 
 def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
@@ -58,5 +61,10 @@ class AtomicLocalBackend(LocalBackend):
 
 
 def register_atomic_backend() -> None:
-    """Make ``backend_args=dict(backend='atomic_local')`` available (idempotent)."""
+    """Make the atomic backend mmengine's local backend (idempotent)."""
     register_backend('atomic_local', AtomicLocalBackend, force=True)
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+    # Drop plain local backends mmengine built and cached before this call.
+    cache = getattr(mmengine_io, 'backend_instances', {})
+    for key in [k for k, v in cache.items() if type(v) is LocalBackend]:
+        del cache[key]

@@ -21,6 +21,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import uda_video.engine  # noqa: F401
     import uda_video.evaluation  # noqa: F401
     import uda_video.models  # noqa: F401
+    import uda_video.visualization  # noqa: F401
 
     if not init_default_scope:
         return

@@ -5,8 +5,9 @@ from typing import Optional, Union
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.registry import VISBACKENDS
 from mmengine.visualization import WandbVisBackend
+
+from uda_video.registry import VISBACKENDS
 
 WANDB_MODES = ('offline', 'online', 'disabled')
 
@@ -24,7 +25,6 @@ def resolve_wandb_mode(mode: Optional[str]) -> str:
     return resolved
 
 
-# mmengine's Visualizer builds its backends from mmengine's root VISBACKENDS.
 @VISBACKENDS.register_module()
 class IterWandbVisBackend(WandbVisBackend):
     """mmengine's WandbVisBackend with the iteration as wandb's step.

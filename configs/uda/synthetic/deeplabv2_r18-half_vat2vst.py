@@ -7,13 +7,23 @@
 _base_ = ['../_base_/synthetic_uda.py']
 load_from = 'work_dirs/deeplabv2_r18-half_vat/iter_400.pth'  # phase 1
 frame_offsets = [0, -1, 1]
+# Phase 2 keeps the BN statistics of phase 1 (norm_eval): trained with the batch
+# statistics of small target batches, the student drifted from its teacher and
+# collapsed (docs/uda.md, 'Self-training and BN statistics').
 model = dict(
+    segmentor=dict(backbone=dict(norm_eval=True)),
     type='SelfTrainingUDA', num_frames=3, pseudo_labels='online',
     keep_fraction=0.5, max_threshold=0.9, consistency=True,
     threshold_momentum=0.9, ema_momentum=0.99, source_loss_weight=0.0)
 train_dataloader = dict(dataset=dict(
     target=dict(frame_offsets=frame_offsets, load_flow=True)))
-custom_hooks = [dict(type='EMATeacherHook')]
+# The default runtime's hooks (a list is replaced, not merged) plus the EMA teacher.
+custom_hooks = [
+    dict(type='FiniteLossHook'),
+    dict(type='RandomStateHook'),
+    dict(type='EvalVisualizationHook', num_samples=4),
+    dict(type='EMATeacherHook'),
+]
 optim_wrapper = dict(segmentor=dict(optimizer=dict(lr=0.0025)))
 # Offline rounds (tools/gen_pseudo_labels.py) label these clips: no random geometry.
 pseudo_label_dataloader = dict(

@@ -3,13 +3,22 @@
 _base_ = ['../_base_/viper2cityscapes_uda.py']
 load_from = 'work_dirs/deeplabv2_r101_vat/iter_40000.pth'  # phase 1
 frame_offsets = [0, -1, 1]
-model = dict(type='SelfTrainingUDA', num_frames=3, pseudo_labels='online',
+# Phase 2 keeps the BN statistics of phase 1 (norm_eval), see docs/uda.md,
+# 'Self-training and BN statistics'.
+model = dict(segmentor=dict(backbone=dict(norm_eval=True)),
+             type='SelfTrainingUDA', num_frames=3, pseudo_labels='online',
              keep_fraction=0.5, max_threshold=0.9, consistency=True,
              threshold_momentum=0.99, ema_momentum=0.999,
              source_loss_weight=0.0)
 train_dataloader = dict(dataset=dict(
     target=dict(frame_offsets=frame_offsets, load_flow=True)))
-custom_hooks = [dict(type='EMATeacherHook')]
+# The default runtime's hooks (a list is replaced, not merged) plus the EMA teacher.
+custom_hooks = [
+    dict(type='FiniteLossHook'),
+    dict(type='RandomStateHook'),
+    dict(type='EvalVisualizationHook', num_samples=4),
+    dict(type='EMATeacherHook'),
+]
 max_iters = 20000
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = dict(segmentor=[

@@ -10,7 +10,7 @@ Flow follows docs/conventions.md: ``flow_fw[t]`` is the flow from frame t to
 t+1 (``frame_t(p) == frame_{t+1}(p + flow_fw[t](p))`` where not occluded),
 ``flow_bw[t]`` the flow from t to t-1. Arrays are H x W x 2 (u = dx, v = dy).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import cv2

@@ -1,6 +1,5 @@
 """LoadClip: read every frame, label, panoptic map and flow of a clip."""
 import os.path as osp
-from typing import Optional
 
 import cv2
 import numpy as np

@@ -65,6 +65,23 @@ def key_frame_interval(test_cfg: OptConfigType) -> int:
     return k
 
 
+def key_frame_phase(test_cfg: OptConfigType) -> int:
+    """``test_cfg.key_frame_phase`` (default 0), validated.
+
+    Key frames are the video's first frame and the frames t with
+    ``(t - phase) % key_frame_interval == 0``. Labelled frames often sit on a
+    fixed grid (every 5th frame in Cityscapes-VPS): evaluate several phases
+    to cover every distance between labelled and key frames.
+    """
+    phase = (test_cfg or {}).get('key_frame_phase', 0)
+    k = key_frame_interval(test_cfg)
+    if isinstance(phase, bool) or not isinstance(phase, int) or not (
+            0 <= phase < k):
+        raise ValueError('test_cfg.key_frame_phase must be an int in '
+                         f'[0, key_frame_interval={k}), got {phase!r}')
+    return phase
+
+
 @MODELS.register_module()
 class DFFSegmentor(StatefulVideoSegmentor):
     """Deep Feature Flow video segmentor around any mmseg backbone and head.
@@ -83,7 +100,8 @@ class DFFSegmentor(StatefulVideoSegmentor):
         flow_input_scale (float): The frames are resized by this factor
             before the flow network (DFF uses 0.5).
         test_cfg (dict): mmseg's test_cfg (mode 'whole') plus
-            ``key_frame_interval`` (int >= 1, default 5).
+            ``key_frame_interval`` (int >= 1, default 5) and
+            ``key_frame_phase`` (see :func:`key_frame_phase`, default 0).
     """
 
     def __init__(self,
@@ -117,6 +135,7 @@ class DFFSegmentor(StatefulVideoSegmentor):
                              f'{flow_input_scale}')
         self.flow_input_scale = float(flow_input_scale)
         key_frame_interval(test_cfg)  # fail at build time, not mid-test
+        key_frame_phase(test_cfg)
 
     @property
     def key_frame_interval(self) -> int:
@@ -186,7 +205,9 @@ class DFFSegmentor(StatefulVideoSegmentor):
     def video_features(self, frame: torch.Tensor,
                        new_video: bool) -> Tuple[Features, dict]:
         state = self.video_state
-        is_key = new_video or state.frame_index % self.key_frame_interval == 0
+        phase = key_frame_phase(self.test_cfg)
+        is_key = new_video or (
+            state.frame_index - phase) % self.key_frame_interval == 0
         if is_key:
             feats = tuple(self.extract_feat(frame))
             state.cache['key_feats'] = feats
