@@ -60,7 +60,7 @@ def resolve_methods(names):
 def parse_args():
     parser = argparse.ArgumentParser(description='Sim2Real video UDA demo')
     parser.add_argument('--iters', type=int,
-                        default=int(os.environ.get('DEMO_ITERS', 200)),
+                        default=int(os.environ.get('DEMO_ITERS', 1000)),
                         help='training iterations per stage')
     parser.add_argument('--work-dir', default=os.environ.get(
         'DEMO_WORK_DIR', 'work_dirs/demo'))
