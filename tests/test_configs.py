@@ -25,4 +25,5 @@ def test_config_keeps_fault_tolerance(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'uda_video'
     hooks = {h['type'] for h in cfg.get('custom_hooks', [])}
-    assert {'FiniteLossHook', 'RandomStateHook'} <= hooks, hooks
+    assert {'FiniteLossHook', 'RandomStateHook',
+            'CheckpointMatchHook'} <= hooks, hooks

@@ -30,5 +30,6 @@ resume = False
 custom_hooks = [
     dict(type='FiniteLossHook'),
     dict(type='RandomStateHook'),
+    dict(type='CheckpointMatchHook'),
     dict(type='EvalVisualizationHook', num_samples=4),
 ]

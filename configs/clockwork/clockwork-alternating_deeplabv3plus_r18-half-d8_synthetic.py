@@ -6,8 +6,7 @@
 # Alternating schedule: stem + layer1 every frame, layer2-4 every other frame.
 _base_ = [
     '../_base_/models/deeplabv3plus_r18-half-d8.py',
-    '../_base_/datasets/synthetic_clips.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_20k.py'
+    '../_base_/synthetic_video.py'
 ]
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
@@ -30,23 +29,3 @@ train_dataloader = dict(
         split='train', protocol='shared15', rider='person',
         snippet_length=30, frame_offsets=[0],
         pipeline={{_base_.train_pipeline}}))
-val_dataloader = dict(
-    batch_size=1, num_workers=0, persistent_workers=False,
-    sampler=dict(_delete_=True, type='VideoSampler'),
-    dataset={{_base_.target_val_video}})
-test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='VideoIoUMetric')
-test_evaluator = val_evaluator
-max_iters = 600
-param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
-         by_epoch=False)
-]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters)
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False,
-                    interval=max_iters),
-    visualization=dict(type='SegVisualizationHook', draw=False))
-randomness = dict(seed=0)

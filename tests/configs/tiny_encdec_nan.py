@@ -5,6 +5,7 @@ custom_imports = dict(
 custom_hooks = [
     dict(type='FiniteLossHook'),
     dict(type='RandomStateHook'),
+    dict(type='CheckpointMatchHook'),
     dict(type='InjectNaNHook', at_iter=3),
 ]
 train_cfg = dict(max_iters=6)

@@ -212,3 +212,24 @@ def test_two_processes_match_one(tmp_path, tiny_folder_dataset):
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
     assert 'Distributed training: True' in two.stdout + two.stderr
+
+
+def test_checkpoint_of_another_model_is_refused(tmp_path, tiny_folder_dataset):
+    first = run_tool(train_args('tests/configs/tiny_encdec.py', tmp_path,
+                                tiny_folder_dataset))
+    assert first.returncode == 0, first.stderr[-3000:]
+    # Resuming another model (an FCN head instead of DeepLab-v2's ASPP).
+    other = run_tool(train_args(AUG, tmp_path, tiny_folder_dataset,
+                                flags=['--resume']))
+    assert other.returncode != 0
+    assert 'does not match the model' in other.stderr
+    assert 'decode_head.conv_seg.weight' in other.stderr  # missing
+    assert 'decode_head.aspp.0.weight' in other.stderr  # unexpected
+    assert not (tmp_path / 'iter_3.pth').exists()
+    # load_from with other class count: shapes differ -> refused, named.
+    shapes = run_tool(train_args(
+        'tests/configs/tiny_encdec.py', tmp_path / 'b', tiny_folder_dataset,
+        options=[f'load_from={tmp_path / "iter_2.pth"}',
+                 'model.decode_head.num_classes=3']))
+    assert shapes.returncode != 0
+    assert 'shape mismatches: [decode_head.aspp.0.bias' in shapes.stderr

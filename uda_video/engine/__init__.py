@@ -2,9 +2,11 @@
 from .hooks import EMATeacherHook
 from .optim_constructor import NamedModulesOptimWrapperConstructor
 from .progress import TestProgressBarHook
-from .reliability import FiniteLossHook, RandomStateHook
+from .reliability import (CheckpointMatchHook, FiniteLossHook,
+                          RandomStateHook)
 
 __all__ = [
-    'EMATeacherHook', 'FiniteLossHook', 'NamedModulesOptimWrapperConstructor',
-    'RandomStateHook', 'TestProgressBarHook'
+    'CheckpointMatchHook', 'EMATeacherHook', 'FiniteLossHook',
+    'NamedModulesOptimWrapperConstructor', 'RandomStateHook',
+    'TestProgressBarHook'
 ]

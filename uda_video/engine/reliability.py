@@ -125,3 +125,58 @@ class FiniteLossHook(Hook):
                     'training stopped. The last good checkpoint in '
                     f'{runner.work_dir} is kept; resume with --resume after '
                     'fixing the cause (learning rate, data, AMP scaling).')
+
+
+def compare_state_keys(model_state: Dict[str, torch.Tensor],
+                       ckpt_state: Dict[str, torch.Tensor]) -> Dict[str, list]:
+    """Keys the checkpoint lacks, keys it has in excess, and shape mismatches."""
+    return dict(
+        missing=sorted(k for k in model_state if k not in ckpt_state),
+        unexpected=sorted(k for k in ckpt_state if k not in model_state),
+        mismatched=sorted(
+            k for k in ckpt_state if k in model_state
+            and tuple(ckpt_state[k].shape) != tuple(model_state[k].shape)))
+
+
+def _listing(keys: list, limit: int = 8) -> str:
+    more = f' ... (+{len(keys) - limit} more)' if len(keys) > limit else ''
+    return ', '.join(keys[:limit]) + more
+
+
+@HOOKS.register_module()
+class CheckpointMatchHook(Hook):
+    """Refuse a checkpoint that does not belong to the model, naming the keys.
+
+    mmengine loads checkpoints with ``strict=False`` and only warns. Before
+    the weights are loaded this hook raises a ``KeyError`` that names the
+    checkpoint and the missing, unexpected and mismatched keys:
+
+    - on ``--resume``: when any key differs (a resumed run continues the very
+      same model);
+    - on ``load_from``: when a shared key has another shape, or when the
+      checkpoint holds none of the model's keys. Other differences are
+      allowed, e.g. phase 2 of UDA starting from phase 1 (no teacher yet, a
+      discriminator no longer used).
+    """
+
+    priority = 'VERY_HIGH'
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        state = checkpoint.get('state_dict', checkpoint)
+        state = {k[7:] if k.startswith('module.') else k: v
+                 for k, v in state.items() if isinstance(v, torch.Tensor)}
+        model = getattr(runner.model, 'module', runner.model)
+        diff = compare_state_keys(model.state_dict(), state)
+        resuming = bool(getattr(runner, '_resume', False))
+        bad = (any(diff.values()) if resuming else
+               bool(diff['mismatched']) or not (set(state)
+                                                & set(model.state_dict())))
+        if bad:
+            where = getattr(runner, '_load_from', None) or runner.work_dir
+            raise KeyError(
+                f'checkpoint ({where}) does not match the model '
+                f'{type(model).__name__}'
+                f'{" being resumed" if resuming else ""}: missing keys: '
+                f'[{_listing(diff["missing"])}]; unexpected keys: '
+                f'[{_listing(diff["unexpected"])}]; shape mismatches: '
+                f'[{_listing(diff["mismatched"])}]')

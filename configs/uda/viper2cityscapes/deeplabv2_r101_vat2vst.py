@@ -16,6 +16,7 @@ train_dataloader = dict(dataset=dict(
 custom_hooks = [
     dict(type='FiniteLossHook'),
     dict(type='RandomStateHook'),
+    dict(type='CheckpointMatchHook'),
     dict(type='EvalVisualizationHook', num_samples=4),
     dict(type='EMATeacherHook'),
 ]

@@ -1,0 +1,29 @@
+# Shared by the video segmentors on the synthetic benchmark (DFF, Clockwork,
+# TDNet, plug-ins): the clip datasets, validation and test on every frame of the
+# target val videos in order (stateful models), video-aware mIoU, a 600-iteration
+# poly schedule whose final checkpoint is the one evaluated.
+_base_ = [
+    './datasets/synthetic_clips.py', './default_runtime.py',
+    './schedules/schedule_20k.py'
+]
+# Stateful test: one frame at a time, every frame of a video in order.
+val_dataloader = dict(
+    batch_size=1, num_workers=0, persistent_workers=False,
+    sampler=dict(_delete_=True, type='VideoSampler'),
+    dataset={{_base_.target_val_video}})
+test_dataloader = val_dataloader
+val_evaluator = dict(_delete_=True, type='VideoIoUMetric')
+test_evaluator = val_evaluator
+max_iters = 600
+param_scheduler = [
+    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
+         by_epoch=False)
+]
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=max_iters)
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False,
+                    interval=max_iters),
+    visualization=dict(type='SegVisualizationHook', draw=False))
+randomness = dict(seed=0)
