@@ -5,7 +5,7 @@ finest first, each N x 2 x h_l x w_l in pixels of its own resolution, from
 image 1 to image 2 under the project's backward convention:
 ``flow_warp(img2, flow)`` approximates ``img1``.
 """
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -29,6 +29,28 @@ def conv_block(in_channels: int,
         padding=kernel_size // 2,
         norm_cfg=norm_cfg,
         act_cfg=dict(type='LeakyReLU', negative_slope=0.1))
+
+
+def deep_stages(base_channels: int,
+                norm_cfg: Optional[dict] = None) -> Tuple[nn.Module, ...]:
+    """conv4, conv5, conv6 of both FlowNets: strides 16, 32, 64 of the input,
+    8b, 8b and 16b channels (b = ``base_channels``)."""
+    b = base_channels
+
+    def stage(cin: int, cout: int) -> nn.Sequential:
+        return nn.Sequential(
+            conv_block(cin, cout, 3, 2, norm_cfg),
+            conv_block(cout, cout, 3, 1, norm_cfg))
+
+    return stage(4 * b, 8 * b), stage(8 * b, 8 * b), stage(8 * b, 16 * b)
+
+
+def refinement_decoder(base_channels: int) -> 'FlowRefinementDecoder':
+    """The decoder over (c2, c3, c4, c5, c6) of both FlowNets."""
+    b = base_channels
+    return FlowRefinementDecoder(
+        in_channels=(2 * b, 4 * b, 8 * b, 8 * b, 16 * b),
+        deconv_channels=(b, 2 * b, 4 * b, 8 * b))
 
 
 def _crop_to(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:

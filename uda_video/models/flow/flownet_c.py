@@ -6,7 +6,7 @@ import torch.nn as nn
 
 from uda_video.ops import correlation
 from uda_video.registry import MODELS
-from .base import BaseFlowNet, FlowRefinementDecoder, conv_block
+from .base import BaseFlowNet, conv_block, deep_stages, refinement_decoder
 
 
 @MODELS.register_module()
@@ -47,18 +47,8 @@ class FlowNetC(BaseFlowNet):
         self.corr_act = nn.LeakyReLU(0.1)
         self.conv_redir = conv_block(4 * b, redir, 1, 1, norm_cfg)
         self.conv3_1 = conv_block(d * d + redir, 4 * b, 3, 1, norm_cfg)
-        self.conv4 = nn.Sequential(
-            conv_block(4 * b, 8 * b, 3, 2, norm_cfg),
-            conv_block(8 * b, 8 * b, 3, 1, norm_cfg))
-        self.conv5 = nn.Sequential(
-            conv_block(8 * b, 8 * b, 3, 2, norm_cfg),
-            conv_block(8 * b, 8 * b, 3, 1, norm_cfg))
-        self.conv6 = nn.Sequential(
-            conv_block(8 * b, 16 * b, 3, 2, norm_cfg),
-            conv_block(16 * b, 16 * b, 3, 1, norm_cfg))
-        self.decoder = FlowRefinementDecoder(
-            in_channels=(2 * b, 4 * b, 8 * b, 8 * b, 16 * b),
-            deconv_channels=(b, 2 * b, 4 * b, 8 * b))
+        self.conv4, self.conv5, self.conv6 = deep_stages(b, norm_cfg)
+        self.decoder = refinement_decoder(b)
 
     def encode(self, img1: torch.Tensor,
                img2: torch.Tensor) -> List[torch.Tensor]:
