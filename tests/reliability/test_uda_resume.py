@@ -29,6 +29,9 @@ def test_vat_sigkill_resume_is_exact(tmp_path, tiny_benchmark):
         f'{data}.source.ego_vehicle_mask={root}/viper/ego_vehicle_mask.png',
         f'{data}.target.data_root={root}/cityscapes',
         f'{data}.target.snippet_length=6',
+        # Built at the start of training even though no validation runs.
+        f'val_dataloader.dataset.data_root={root}/cityscapes_vps',
+        f'test_dataloader.dataset.data_root={root}/cityscapes_vps',
         'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
         'train_dataloader.batch_size=1'
