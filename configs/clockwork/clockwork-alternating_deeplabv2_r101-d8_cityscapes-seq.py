@@ -7,7 +7,7 @@
 #   model.backbone.init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')
 _base_ = [
     '../_base_/models/deeplabv2_r101-d8.py',
-    '../_base_/datasets/cityscapes_seq.py',
+    '../_base_/datasets/cityscapes_seq_video_val.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
 ]
 model = dict(
@@ -27,13 +27,3 @@ train_dataloader = dict(
         type='CityscapesSeqDataset', data_root='data/cityscapes',
         split='train', protocol='cityscapes19', frame_offsets=[0],
         pipeline={{_base_.cityscapes_train_pipeline}}))
-val_dataloader = dict(
-    batch_size=1, num_workers=2, persistent_workers=True,
-    sampler=dict(type='VideoSampler'),
-    dataset=dict(
-        type='CityscapesSeqDataset', data_root='data/cityscapes', split='val',
-        protocol='cityscapes19', all_frames=True, test_mode=True,
-        pipeline={{_base_.cityscapes_test_pipeline}}))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='VideoIoUMetric')
-test_evaluator = val_evaluator

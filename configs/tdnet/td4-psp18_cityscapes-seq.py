@@ -1,7 +1,7 @@
 # TD4-PSP18 on Cityscapes sequences (19 classes): 4-frame clips ending at the
 # annotated 20th frame; distilled from a trained PSPNet-101 (set the paths).
 _base_ = [
-    './_tdnet_td4-psp18.py', '../_base_/datasets/cityscapes_seq.py',
+    './_tdnet_td4-psp18.py', '../_base_/datasets/cityscapes_seq_video_val.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_80k.py'
 ]
 model = dict(
@@ -20,13 +20,3 @@ train_dataloader = dict(
         type='CityscapesSeqDataset', data_root='data/cityscapes',
         split='train', protocol='cityscapes19', frame_offsets=[0, -1, -2, -3],
         pipeline={{_base_.cityscapes_train_pipeline}}))
-val_dataloader = dict(
-    batch_size=1, num_workers=2, persistent_workers=True,
-    sampler=dict(type='VideoSampler'),
-    dataset=dict(
-        type='CityscapesSeqDataset', data_root='data/cityscapes', split='val',
-        protocol='cityscapes19', all_frames=True, test_mode=True,
-        pipeline={{_base_.cityscapes_test_pipeline}}))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='VideoIoUMetric')
-test_evaluator = val_evaluator
