@@ -1,13 +1,13 @@
 # Temporal-consistency distillation on the synthetic benchmark: the per-frame
 # PSPNet (half-width R18) of ../tdnet/pspnet_r18-half-d8_synthetic.py trained on
 # (t, t-1) clips with ground-truth flow, distilled from the PSPNet-R50 teacher
-# of ../tdnet/pspnet_r50-d8_synthetic.py (train that first).
+# of ../tdnet/pspnet_r50-half-d8_synthetic.py (train that first).
 _base_ = '../tdnet/pspnet_r18-half-d8_synthetic.py'
 model = dict(
     type='TemporalDistillSegmentor',
     flow_source='gt',
-    teacher_config='configs/tdnet/pspnet_r50-d8_synthetic.py',
-    teacher_checkpoint='work_dirs/pspnet_r50-d8_synthetic/iter_600.pth',
+    teacher_config='configs/tdnet/pspnet_r50-half-d8_synthetic.py',
+    teacher_checkpoint='work_dirs/pspnet_r50-half-d8_synthetic/iter_600.pth',
     temporal_weight=1.0,
     pixel_kd_weight=1.0,
     pair_kd_weight=1.0,

@@ -13,7 +13,7 @@ model = dict(
         test_cfg=dict(size_divisor=8)),
     sub_network=dict(backbone=dict(norm_cfg=norm_cfg), norm_cfg=norm_cfg),
     decode_head=dict(num_classes=15, norm_cfg=norm_cfg),
-    teacher_channels=512)
+    teacher_channels=256)
 train_dataloader = dict(
     batch_size=4, num_workers=2, persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),

@@ -13,7 +13,7 @@ from uda_video.datasets.synthetic import (SOURCE_STYLE, TARGET_STYLE,
                                           write_benchmark)
 from uda_video.ops import flow_warp
 
-from dataset_helpers import TINY
+from dataset_helpers import TINY, cs_vps
 
 
 def _tree(root):
@@ -107,6 +107,32 @@ def test_written_flow_matches_labels(synth_root):
         assert not valid.all()  # leftward motion leaves the frame
     # Tiny 32 x 64 frames: moving objects occlude a good share of pixels.
     assert min(agree) > 0.8 and np.mean(agree) > np.mean(still) + 0.1
+
+
+def test_vps_flow_is_the_cityscapes_sequence_flow(synth_root):
+    f = TINY['frames']
+    for split, vi, city in (('train', 0, 'alphaville'), ('val', 1, 'betaburg')):
+        vps = osp.join(synth_root, 'cityscapes_vps', split, 'flow')
+        cs = osp.join(synth_root, 'cityscapes', 'flow', split, city)
+        expected = sorted(
+            f'{vi:04d}_{t:04d}_{city}_{vi:06d}_{t:06d}_flow_{d}.png'
+            for t in range(f) for d in ('fw', 'bw')
+            if (d == 'fw' and t < f - 1) or (d == 'bw' and t > 0))
+        assert sorted(os.listdir(vps)) == expected
+        for name in expected:  # name[10:] drops 'VVVV_FFFF_'
+            assert filecmp.cmp(osp.join(vps, name), osp.join(cs, name[10:]),
+                               shallow=False), name
+    # CityscapesVPSDataset finds them for clips towards t+1 and t-1.
+    for offsets, frame, direction in (([0, 1], 0, 'fw'), ([0, -1], 3, 'bw')):
+        ds = cs_vps(synth_root, split='val', all_frames=True, load_flow=True,
+                    frame_offsets=offsets, pipeline=[dict(type='LoadClip')])
+        name = f'0001_{frame:04d}_betaburg_000001_{frame:06d}_flow_{direction}.png'
+        assert ds.get_data_info(frame)['clip_flow_paths'] == [
+            osp.join(synth_root, 'cityscapes_vps', 'val', 'flow', name)]
+        flow, _ = read_flow(osp.join(synth_root, 'cityscapes', 'flow', 'val',
+                                     'betaburg', name[10:]))
+        assert np.array_equal(ds[frame]['gt_flow'][1], flow)
+        assert np.abs(flow).max() > 0  # a moving scene, not a zero flow
 
 
 def test_cli_is_quiet_without_tty(tmp_path):

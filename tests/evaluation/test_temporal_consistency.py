@@ -7,6 +7,8 @@ from uda_video.datasets.flow_io import write_flow
 from uda_video.evaluation import TemporalConsistencyMetric
 from uda_video.evaluation.functional import (consistency_areas,
                                              forward_backward_mask, warp_labels)
+from uda_video.evaluation.metrics.temporal_consistency_metric import \
+    frame_name
 
 H, W = 8, 12
 
@@ -73,6 +75,45 @@ def test_flow_files_and_valid_mask(tmp_path):
     assert _tc(preds, [None, None], **kwargs)['TC'] < 100
     assert _tc(preds, [None, None], occlusion='valid',
                **kwargs)['TC'] == pytest.approx(100.0)
+
+
+def test_frame_name_drops_only_a_non_numeric_last_token():
+    assert frame_name('/d/0001_0002_city_000001_000020_leftImg8bit.png') == \
+        '0001_0002_city_000001_000020'
+    assert frame_name('/d/aachen_000000_000019_leftImg8bit.png') == \
+        'aachen_000000_000019'
+    assert frame_name('/d/001_00042.jpg') == '001_00042'  # frame number stays
+    assert frame_name('/d/frame.png') == 'frame'
+    assert frame_name('/d/_left.png') == '_left'
+
+
+def test_name_key_finds_vps_flow_files(tmp_path):
+    """Cityscapes-VPS: {split}/img_all/<name>_leftImg8bit.png and the flow
+    in {split}/flow/<name>_flow_fw.png."""
+    img_dir = tmp_path / 'val' / 'img_all'
+    img_dir.mkdir(parents=True)  # '..' in the template needs it to exist
+    flow = np.zeros((H, W, 2), np.float32)
+    valid = np.ones((H, W), bool)
+    valid[2:6, :] = False  # the flickering rows are marked unreliable
+    write_flow(str(tmp_path / 'val' / 'flow' /
+                   '0001_0000_city_000001_000000_flow_fw.png'), flow, valid)
+
+    def tc(tmpl):
+        m = TemporalConsistencyMetric(flow_source='file', flow_file_tmpl=tmpl,
+                                      occlusion='valid')
+        m.dataset_meta = dict(classes=('a', 'b', 'c'))
+        for t, p in enumerate((_pred(), _pred(2))):
+            s = _sample('v', t, p)
+            s['img_path'] = str(
+                img_dir / f'0001_{t:04d}_city_000001_{t:06d}_leftImg8bit.png')
+            m.process({}, [s])
+        return m.evaluate(2)
+
+    # Only the validity mask of this file makes the flickering pair score 100.
+    assert tc('{img_dir}/../flow/{name}_flow_fw.png')['TC'] == \
+        pytest.approx(100.0)
+    with pytest.raises(FileNotFoundError, match='leftImg8bit_flow_fw.png'):
+        tc('{img_dir}/../flow/{stem}_flow_fw.png')
 
 
 def test_missing_or_non_consecutive_input_is_an_error():

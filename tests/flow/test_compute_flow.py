@@ -1,4 +1,5 @@
 """tools/compute_flow.py: video grouping, naming, sharding, skipping."""
+import json
 import os
 import os.path as osp
 import sys
@@ -108,3 +109,107 @@ def test_cli_writes_only_requested_direction(tmp_path):
     assert len(listed(out)) == 4
     with pytest.raises(FileNotFoundError, match='missing'):
         compute_flow.main([str(tmp_path / 'missing'), out])
+
+
+def vps_name(vid, fid, seq, frame):
+    return f'{vid:04d}_{fid:04d}_city_{seq:06d}_{frame:06d}_leftImg8bit.png'
+
+
+def test_vps_names_group_by_video_and_order_by_frame_index():
+    # The Cityscapes frame number runs backwards: the VPS index must win.
+    rels = [vps_name(1, fid, 7, 30 - fid) for fid in (2, 0, 1)]
+    rels.append(vps_name(0, 0, 3, 5))
+    assert compute_flow.resolve_naming(rels, 'auto') == 'vps'
+    videos = compute_flow.video_frames(rels)
+    assert [[osp.basename(b) for _, b in v] for v in videos] == [
+        ['0000_0000_city_000003_000005'],
+        ['0001_0000_city_000007_000030', '0001_0001_city_000007_000029',
+         '0001_0002_city_000007_000028']]
+    # Forced generic: every frame is its own video, so there is no pair.
+    assert compute_flow.flow_tasks('i', 'o', rels, ['fw', 'bw'],
+                                   'generic') == []
+    tasks = compute_flow.flow_tasks('i', 'o', rels, ['fw', 'bw'])
+    assert tasks[0] == compute_flow.FlowTask(
+        osp.join('i', vps_name(1, 0, 7, 30)), osp.join('i', vps_name(1, 1, 7, 29)),
+        osp.join('o', '0001_0000_city_000007_000030_flow_fw.png'))
+    assert len(tasks) == 4
+
+
+def test_vps_naming_errors_name_the_file():
+    gap = [vps_name(0, 0, 1, 0), vps_name(0, 2, 1, 2)]
+    with pytest.raises(ValueError, match='misses frame index 0001 between '
+                       '0000_0000_city'):
+        compute_flow.video_frames(gap)
+    dup = [vps_name(0, 0, 1, 0), vps_name(0, 0, 1, 0).replace('left', 'new')]
+    with pytest.raises(ValueError, match='newImg8bit.png are both frame 0000'):
+        compute_flow.video_frames(dup)
+    mixed = [vps_name(0, 0, 1, 0), 'city_000001_000000_leftImg8bit.png']
+    with pytest.raises(ValueError, match='auto.*city_000001_000000_leftImg8bit'
+                       '.png is not'):
+        compute_flow.resolve_naming(mixed, 'auto')
+    with pytest.raises(ValueError, match='vps: city_000001_000000_leftImg8bit'):
+        compute_flow.resolve_naming(mixed, 'vps')
+    assert compute_flow.resolve_naming(mixed, 'generic') == 'generic'
+
+
+def write_vps_split(root, dx=2):
+    """Cityscapes-VPS split: two videos of 3 frames panning dx px/frame, no
+    annotation (img_all + an empty panoptic JSON)."""
+    rng = np.random.default_rng(0)
+    big = cv2.resize(rng.integers(0, 256, (14, 30, 3)).astype(np.uint8),
+                     (180, 84), interpolation=cv2.INTER_CUBIC)
+    img_all = osp.join(root, 'train', 'img_all')
+    os.makedirs(img_all)
+    for vid in (0, 1):
+        for t in range(3):
+            img = big[10:74, 10 + t * dx:10 + t * dx + 96]
+            cv2.imwrite(osp.join(img_all, vps_name(vid, t, 10 + vid, 4 + t)),
+                        img)
+    with open(osp.join(root, 'panoptic_gt_train_city_vps.json'), 'w') as f:
+        json.dump(dict(images=[], annotations=[], categories=[]), f)
+    return img_all
+
+
+def test_vps_split_flow_is_loaded_by_the_dataset(tmp_path):
+    from mmengine.registry import DefaultScope
+
+    from uda_video.datasets import CityscapesVPSDataset
+    root = str(tmp_path / 'vps')
+    img_all = write_vps_split(root)
+    out = osp.join(root, 'train', 'flow')
+    assert compute_flow.run(img_all, out, 'dis', 'fast', ['fw', 'bw'],
+                            ['.png'], (0, 2), progress=False) == (4, 0)
+    assert compute_flow.run(img_all, out, 'dis', 'fast', ['fw', 'bw'],
+                            ['.png'], (0, 1), progress=False) == (4, 4)
+    # {stem}_flow_{fw,bw}.png, stem = the name without _leftImg8bit.png.
+    expected = []
+    for v in (0, 1):
+        for t in range(3):
+            stem = vps_name(v, t, 10 + v, 4 + t)[:-len('_leftImg8bit.png')]
+            expected += [osp.join(out, f'{stem}_flow_fw.png')] * (t < 2)
+            expected += [osp.join(out, f'{stem}_flow_bw.png')] * (t > 0)
+    assert listed(out) == sorted(expected)
+    # The window pans right 2 px a frame: fw of t is (-2, 0), bw (+2, 0).
+    with DefaultScope.overwrite_default_scope('uda_video'):
+        for offsets, idx, expected in (([0, 1], 3, -2.0), ([0, -1], 5, 2.0)):
+            ds = CityscapesVPSDataset(
+                data_root=root, split='train', all_frames=True,
+                test_mode=True, load_flow=True, frame_offsets=offsets,
+                pipeline=[dict(type='LoadClip')])
+            flow = ds[idx]['gt_flow'][1]
+            assert flow.shape == (64, 96, 2)
+            np.testing.assert_allclose(
+                np.median(flow[8:-8, 8:-8].reshape(-1, 2), 0), [expected, 0],
+                atol=0.3)
+
+
+def test_cli_naming_option(tmp_path):
+    img_all = write_vps_split(str(tmp_path / 'vps'))
+    out = str(tmp_path / 'flow')
+    proc = run_tool([osp.join('tools', 'compute_flow.py'), img_all, out,
+                     '--naming', 'generic', '--preset', 'ultrafast'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'wrote 0 flow files' in proc.stdout
+    write_videos(str(tmp_path / 'cs'))
+    with pytest.raises(ValueError, match='--naming vps: city.*is not'):
+        compute_flow.main([str(tmp_path / 'cs'), out, '--naming', 'vps'])

@@ -25,7 +25,8 @@ from uda_video.registry import DATASETS
 from .classes import CITYSCAPES_19, IGNORE_INDEX, name_to_protocol_index
 from .video_base import BaseVideoDataset, Offset
 
-_FRAME_RE = re.compile(r'^(\d{4})_(\d{4})_(.+)_(leftImg8bit|newImg8bit)\.png$')
+# A VPS frame file name: (video id, frame index in the video, rest, image type).
+VPS_FRAME_RE = re.compile(r'^(\d{4})_(\d{4})_(.+)_(leftImg8bit|newImg8bit)\.png$')
 VOID_PANOPTIC = IGNORE_INDEX * 1000
 
 
@@ -109,7 +110,7 @@ class CityscapesVPSDataset(BaseVideoDataset):
         pan_dir = osp.join(split_root, 'panoptic_video')
         videos = defaultdict(list)
         for name in sorted(os.listdir(img_dir)):
-            m = _FRAME_RE.match(name)
+            m = VPS_FRAME_RE.match(name)
             if m is None:
                 raise ValueError(f'CityscapesVPS: unexpected file {osp.join(img_dir, name)}; '
                                  'frames must be named VVVV_FFFF_<city>_SSSSSS_FFFFFF_leftImg8bit.png')

@@ -12,13 +12,16 @@
     out/cityscapes_vps/{split}/img_all/{vid:04d}_{fid:04d}_{city}_{seq:06d}_{frame:06d}_leftImg8bit.png
     out/cityscapes_vps/{split}/img/...           (the annotated frames)
     out/cityscapes_vps/{split}/panoptic_video/{vid:04d}_{fid:04d}_{city}_{seq:06d}_{frame:06d}_gtFine_color.png
+    out/cityscapes_vps/{split}/flow/{vid:04d}_{fid:04d}_{city}_{seq:06d}_{frame:06d}_flow_{fw,bw}.png
     out/cityscapes_vps/panoptic_gt_{split}_city_vps.json
 
 Source = VIPER layout, every frame labelled; target = the same videos in the
 Cityscapes-sequence layout (one labelled frame per snippet, index
 ``min(19, F - 1)``) and in the Cityscapes-VPS layout (frames 0, 5, 10, ...
 annotated, at most 6). ``fw`` flow of frame t goes to t+1 (absent on the last
-frame), ``bw`` to t-1 (absent on the first).
+frame), ``bw`` to t-1 (absent on the first); the VPS flow files of a frame
+are byte-identical to its Cityscapes-sequence ones, named as
+CityscapesVPSDataset and ``tools/compute_flow.py`` name them.
 """
 import json
 import os
@@ -179,6 +182,7 @@ def write_benchmark(out: str, videos: int = 24, frames: int = 30,
                 vname = f'{vi:04d}_{t:04d}_{fname}'
                 _write_bytes(osp.join(proot, 'img_all', f'{vname}_leftImg8bit.png'),
                              png)
+                _write_flows(osp.join(proot, 'flow', vname), fr, t, frames)
                 if t in vps_t:
                     _write_bytes(osp.join(proot, 'img', f'{vname}_leftImg8bit.png'),
                                  png)

@@ -13,6 +13,23 @@ from ..functional import consistency_areas, forward_backward_mask, warp_labels
 FLOW_SOURCES = ('gt_flow', 'file', 'backend')
 
 
+def frame_name(img_path: str) -> str:
+    """The name a frame's flow files start with: the file name without
+    extension and without a trailing non-numeric ``_token``.
+
+    '.../0001_0002_city_000001_000020_leftImg8bit.png' ->
+    '0001_0002_city_000001_000020'; '.../001_00042.jpg' -> '001_00042'
+    (a last token of digits is the frame number and stays). This is the part
+    before ``_flow_fw.png`` in the files of tools/compute_flow.py and of the
+    synthetic benchmark.
+    """
+    stem = osp.splitext(osp.basename(img_path))[0]
+    head, sep, last = stem.rpartition('_')
+    if sep and head and last and not last.isdigit():
+        return head
+    return stem
+
+
 def _flow_from_sample(sample: dict, offset: int) -> Optional[torch.Tensor]:
     """2 x H x W flow from the key frame to the frame at ``offset``, or None."""
     offsets = list(sample.get('frame_offsets', [0]))
@@ -37,10 +54,13 @@ class TemporalConsistencyMetric(BaseMetric):
         flow_source: where the flow t -> t+1 comes from:
             'gt_flow': the ``gt_flow`` of frame t's sample (its
             ``frame_offsets`` must hold +1); 'file': a flow file per frame,
-            ``flow_file_tmpl.format(video_id=, frame_id=, stem=, img_dir=)``
-            (``stem``: the image file name without extension; KITTI PNG or
-            .flo, see uda_video.datasets.flow_io); 'backend': a classical
-            flow model built from ``flow_backend`` (MODELS, e.g.
+            ``flow_file_tmpl.format(video_id=, frame_id=, stem=, name=,
+            img_dir=)`` (``stem``: the image file name without extension;
+            ``name``: the stem without a trailing non-numeric ``_token``
+            such as ``_leftImg8bit``, see :func:`frame_name`, e.g.
+            ``'{img_dir}/../flow/{name}_flow_fw.png'`` for Cityscapes-VPS;
+            KITTI PNG or .flo, see uda_video.datasets.flow_io);
+            'backend': a classical flow model built from ``flow_backend`` (MODELS, e.g.
             ``dict(type='ClassicalFlow', method='dis')``), called as
             ``backend.compute(img_t, img_t1) -> H x W x 2`` on the BGR uint8
             images read from ``img_path``.
@@ -89,7 +109,7 @@ class TemporalConsistencyMetric(BaseMetric):
         return tmpl.format(
             video_id=sample.get('video_id'), frame_id=sample.get('frame_id'),
             stem=osp.splitext(osp.basename(img_path))[0],
-            img_dir=osp.dirname(img_path))
+            name=frame_name(img_path), img_dir=osp.dirname(img_path))
 
     def _forward_flow(self, prev: dict, cur: dict
                       ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
