@@ -36,3 +36,15 @@ def tiny_folder_dataset(tmp_path_factory):
 # Training runs in the tests log to Local/Tensorboard only; the logging tests
 # turn wandb on (offline) for their own runs.
 os.environ.setdefault('WANDB_MODE', 'disabled')
+
+
+@pytest.fixture(scope='session')
+def tiny_synthetic(tmp_path_factory):
+    """A tiny synthetic benchmark (4 videos x 6 frames, 64x128), made once."""
+    from helpers import run_tool
+    root = tmp_path_factory.mktemp('tiny_synthetic')
+    proc = run_tool(['tools/make_synthetic_dataset.py', '--out', str(root),
+                     '--videos', '4', '--frames', '6', '--height', '64',
+                     '--width', '128'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return root
