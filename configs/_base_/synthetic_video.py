@@ -1,7 +1,8 @@
 # Shared by the video segmentors on the synthetic benchmark (DFF, Clockwork,
 # TDNet, plug-ins): the clip datasets, validation and test on every frame of the
-# target val videos in order (stateful models), video-aware mIoU, a 600-iteration
-# poly schedule whose final checkpoint is the one evaluated.
+# target val videos in order (stateful models), video-aware mIoU and temporal
+# consistency, a 600-iteration poly schedule whose final checkpoint is the one
+# evaluated.
 _base_ = [
     './datasets/synthetic_clips.py', './default_runtime.py',
     './schedules/schedule_20k.py'
@@ -12,7 +13,7 @@ val_dataloader = dict(
     sampler=dict(_delete_=True, type='VideoSampler'),
     dataset={{_base_.target_val_video}})
 test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='VideoIoUMetric')
+val_evaluator = {{_base_.video_evaluator}}
 test_evaluator = val_evaluator
 max_iters = 600
 param_scheduler = [

@@ -54,6 +54,16 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
+# Video metrics over every val frame in order: mIoU on the labelled frames and
+# temporal consistency (TC) along the benchmark's ground-truth flow, pixels that
+# fail the forward-backward check (occluded or out of frame) not counted.
+video_evaluator = [
+    dict(type='VideoIoUMetric'),
+    dict(type='TemporalConsistencyMetric', flow_source='file',
+         flow_file_tmpl='{img_dir}/../flow/{name}_flow_fw.png',
+         bw_flow_file_tmpl='{img_dir}/../flow/{name}_flow_bw.png',
+         occlusion='fb'),
+]
 # For stateful video segmentors: whole videos in frame order per rank.
 sequential_video_loader = dict(
     batch_size=1, num_workers=0, persistent_workers=False,
