@@ -8,11 +8,13 @@ import inspect
 import logging
 import os
 import os.path as osp
+import re
+from typing import Optional
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
 from uda_video.utils import register_all_modules
 
@@ -105,6 +107,7 @@ def build_config(args) -> Config:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume or cfg.get('resume', False)
+    resolve_resume(cfg)
     check_top_level_keys(cfg)
     dist_cfg = cfg.get('env_cfg', {}).get('dist_cfg', {})
     if (args.launcher != 'none' and dist_cfg.get('backend') == 'nccl'
@@ -126,6 +129,57 @@ def build_config(args) -> Config:
             broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))
     return cfg
+
+
+def resolve_resume(cfg: Config) -> None:
+    """``--resume`` continues from the work dir's latest checkpoint, even in a
+    config with ``load_from`` (phase 2 of UDA starting from phase 1).
+
+    mmengine resumes from ``load_from`` whenever both are set: a resumed
+    phase 2 would restart from phase 1's checkpoint (refused by
+    CheckpointMatchHook). Here ``load_from`` only names the start: dropped
+    when the work dir has a checkpoint, else loaded as a fresh start.
+    """
+    if not cfg.resume:
+        return
+    latest = latest_checkpoint(cfg.work_dir)
+    if cfg.get('load_from') and latest is None:
+        cfg.resume = False  # nothing to resume yet: start from load_from
+    elif latest is not None:
+        cfg.load_from = latest  # mmengine resumes from load_from when set
+
+
+def latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` continues from, or None when there is none.
+
+    ``last_checkpoint`` names it. mmengine writes that file with a plain
+    ``open``, so a kill at that moment can leave it empty, and mmengine would
+    then silently start again from iteration 0. When it is empty or names a
+    missing file, the highest ``iter_N.pth`` of the work dir is used (every
+    checkpoint is complete: they are written atomically), with a warning.
+    """
+    named = find_latest_checkpoint(work_dir) if osp.isdir(work_dir) else None
+    if named and osp.isfile(named):
+        return named
+    iters = []
+    if osp.isdir(work_dir):
+        for name in os.listdir(work_dir):
+            m = re.fullmatch(r'iter_(\d+)\.pth', name)
+            if m:
+                iters.append((int(m.group(1)), osp.join(work_dir, name)))
+    if not iters:
+        if named is not None:
+            raise FileNotFoundError(
+                f'{osp.join(work_dir, "last_checkpoint")} names '
+                f'{named!r}, which does not exist, and {work_dir} has no '
+                'iter_*.pth checkpoint to resume from')
+        return None
+    path = max(iters)[1]
+    print_log(f'{osp.join(work_dir, "last_checkpoint")} is '
+              f'{"empty" if not named else "stale (" + named + ")"}; '
+              f'resuming from the latest checkpoint file {path}',
+              logger='current', level=logging.WARNING)
+    return path
 
 
 def replace_sync_bn(node) -> bool:

@@ -74,8 +74,14 @@ class RandomStateHook(Hook):
     that random transforms and dropout draw from. This hook stores them in
     ``checkpoint['rng_states']`` and, on resume, restores them right before the
     first resumed batch is fetched (after the replay, which draws numbers of its
-    own), so a resumed run continues exactly as an uninterrupted one would
-    (with ``num_workers=0``; worker processes reseed themselves).
+    own), so a resumed run continues exactly as an uninterrupted one would.
+
+    Data loader workers need nothing from this hook: mmengine seeds each
+    worker from the config's seed, the rank and the worker id, and the replay
+    makes them draw what they drew before, so resume stays exact with
+    ``num_workers > 0`` as long as ``num_workers``, the batch size, the seed
+    and the number of processes are unchanged. This hook restores the main
+    process's generators (dropout, random choices inside the model).
     """
 
     priority = 'VERY_HIGH'
