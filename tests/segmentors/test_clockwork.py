@@ -294,3 +294,34 @@ def test_deepcopy_runs_its_own_backbone():
     twin = per_frame_twin(clone)
     torch.testing.assert_close(b, predict_logits(twin, frame,
                                                  sample('v', 0))[0])
+
+
+def test_clock_curve_benchmark(tmp_path):
+    """benchmarks/bench_clock_curve.py: per-frame baseline first, update
+    fraction falling as the threshold rises, metrics and a plot per run."""
+    from uda_video.datasets.synthetic.writer import write_benchmark
+    root = tmp_path / 'synthetic'
+    write_benchmark(str(root), videos=4, frames=6, height=32, width=64,
+                    seed=0)
+    spec = importlib.util.spec_from_file_location(
+        'bench_clock_curve', osp.join(REPO, 'benchmarks/bench_clock_curve.py'))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out, png = tmp_path / 'curve.json', tmp_path / 'curve.png'
+    result = bench.main([
+        ADAPTIVE_SYNTHETIC, '--thresholds', '0.05', 'inf', '--out', str(out),
+        '--plot', str(png), '--cfg-options',
+        f'test_dataloader.dataset.data_root={root}/cityscapes_vps'
+    ])
+    assert json.loads(out.read_text())['frames'] == result['frames']
+    rows = result['rows']
+    assert [r['threshold'] for r in rows] == [0.0, 0.05, float('inf')]
+    videos = result['frames'] // 6
+    assert rows[0]['update_fraction'] == 1.0 and rows[0]['speedup'] == 1.0
+    # An infinite threshold updates only the first frame of each video.
+    assert rows[-1]['update_fraction'] == pytest.approx(1 / 6)
+    assert videos >= 1
+    fractions = [r['update_fraction'] for r in rows]
+    assert fractions == sorted(fractions, reverse=True)
+    assert all('mIoU' in r['metrics'] and 'TC' in r['metrics'] for r in rows)
+    assert png.stat().st_size > 0
