@@ -216,3 +216,24 @@ def test_synthetic_config_train_step_updates_flow_net():
     moved = [not torch.equal(a, p) for a, p in
              zip(before, model.flow_net.parameters())]
     assert all(moved)
+
+
+def test_speed_suite_compares_dff_with_its_per_frame_baseline(tmp_path):
+    """benchmarks/bench_speed.py dff: baseline first (speed-up 1), DFF with
+    whole key cycles, its key / non-key split and less compute per frame."""
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location(
+        'bench_speed', osp.join(REPO, 'benchmarks/bench_speed.py'))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = tmp_path / 'dff.json'
+    result = bench.main(['dff', '--shape', '64', '128', '--frames', '1',
+                         '--out', str(out)])
+    assert json.loads(out.read_text()) == result
+    base, dff = result['models']
+    assert base['speedup'] == 1.0 and 'non_key_ms' not in base
+    assert dff['frames'] == 5  # one key cycle
+    assert dff['non_key_to_key'] == dff['non_key_ms'] / dff['key_ms']
+    assert dff['speedup'] == base['mean_ms'] / dff['mean_ms']
+    assert dff['gflops'] < base['gflops'] / 2
