@@ -220,6 +220,11 @@ def main():
         from mmengine.registry import RUNNERS
         runner = RUNNERS.build(cfg)
     runner.train()
+    if torch.distributed.is_initialized():
+        # Leave together: a rank whose peer already exited can abort in
+        # gloo's teardown ('terminate called without an active exception').
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == '__main__':

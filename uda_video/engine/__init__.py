@@ -1,4 +1,5 @@
-"""Hooks and optimizer constructors, registered in the uda_video scope."""
+"""Hooks, optimizer constructors and model wrappers (uda_video scope)."""
+from .data_parallel import TrainStepDataParallel, all_reduce_mean_grads
 from .hooks import EMATeacherHook
 from .optim_constructor import NamedModulesOptimWrapperConstructor
 from .progress import TestProgressBarHook
@@ -8,5 +9,5 @@ from .reliability import (CheckpointMatchHook, FiniteLossHook,
 __all__ = [
     'CheckpointMatchHook', 'EMATeacherHook', 'FiniteLossHook',
     'NamedModulesOptimWrapperConstructor', 'RandomStateHook',
-    'TestProgressBarHook'
+    'TestProgressBarHook', 'TrainStepDataParallel', 'all_reduce_mean_grads'
 ]

@@ -21,6 +21,9 @@ segmentor.backbone.norm_cfg = norm_cfg
 segmentor.decode_head.num_classes = num_classes
 # Source-only in the UDA framework; methods change type and add their arguments.
 model = dict(_delete_=True, type='UDASegmentor', segmentor=segmentor)
+# Several processes (tools/dist_train.sh): the UDA model runs its own train_step
+# (several optimizers); gradients are averaged over the ranks before each step.
+model_wrapper_cfg = dict(type='TrainStepDataParallel')
 
 source = _base_.source_train.deepcopy()
 target = _base_.target_train_unlabelled.deepcopy()

@@ -18,6 +18,9 @@ segmentor.backbone.init_cfg = dict(type='Pretrained',
                                    checkpoint='torchvision://resnet101')
 segmentor.decode_head.num_classes = num_classes
 model = dict(_delete_=True, type='UDASegmentor', segmentor=segmentor)
+# Several processes (tools/dist_train.sh): the UDA model runs its own train_step
+# (several optimizers); gradients are averaged over the ranks before each step.
+model_wrapper_cfg = dict(type='TrainStepDataParallel')
 
 # VIPER source (as configs/_base_/datasets/viper.py, which cannot be inherited
 # beside cityscapes_seq.py: both define frame_offsets).
