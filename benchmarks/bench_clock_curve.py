@@ -29,6 +29,7 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 
+SUMMARY = ('mIoU', 'TC')  # printed; every metric goes to --out
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(REPO, 'tools'))
 from tune_clock import build_model, collect_frames  # noqa: E402
@@ -41,7 +42,7 @@ def parse_args(argv=None):
     p.add_argument('config', help='Clockwork config with schedule adaptive')
     p.add_argument('--checkpoint', help='trained weights')
     p.add_argument('--thresholds', type=float, nargs='+',
-                   default=[0.05, 0.1, 0.2, 0.4, math.inf],
+                   default=[0.1, 0.2, 0.3, 0.4, 0.6, 1.0, math.inf],
                    help='adaptive clock thresholds (0 is always added)')
     p.add_argument('--out', help='JSON file for the rows')
     p.add_argument('--plot', help='PNG of mIoU against update fraction')
@@ -109,8 +110,8 @@ def main(argv=None):
         r = rows[-1]
         print(f"threshold {t:g}: update fraction {r['update_fraction']:.3f}, "
               f"{r['ms_per_frame']:.1f} ms/frame ({r['speedup']:.2f}x), "
-              + ', '.join(f'{k} {v:.2f}' for k, v in r['metrics'].items()),
-              flush=True)
+              + ', '.join(f'{k} {r["metrics"][k]:.2f}' for k in SUMMARY
+                          if k in r['metrics']), flush=True)
     result = dict(config=args.config, checkpoint=args.checkpoint,
                   frames=len(batches), device=str(next(model.parameters()).device),
                   torch_threads=torch.get_num_threads(), rows=rows)
