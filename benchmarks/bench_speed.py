@@ -14,6 +14,8 @@ SUITE is one of:
 - ``tdnet``: the PSPNet-101 teacher (baseline) against TD4-PSP18 and the
   per-frame PSPNet of one TD4 path's depth and width. Target: TD4 latency at
   most 0.35 of the teacher's.
+- ``tdnet-synthetic``: the same comparison for the synthetic-benchmark models
+  (half-width PSPNet-R50 teacher, TD4-PSP18, half-width PSPNet-R18 student).
 
 Each model goes through ``tools/benchmark.py`` (one frame at a time, in video
 order, after warm-up frames of another video; untrained weights: speed does
@@ -57,6 +59,15 @@ SUITES = {
          ['model.teacher_config=None'], 4),
         ('pspnet_r18-half (one path, per frame)',
          'configs/_base_/models/pspnet_r18-half-d8.py', PER_FRAME, 4),
+    ],
+    # The synthetic-benchmark models of docs/methods/tdnet_tcd.md (run with
+    # --shape 128 256, the benchmark's frame size).
+    'tdnet-synthetic': [
+        ('pspnet_r50-half (teacher, baseline)',
+         'configs/tdnet/pspnet_r50-half-d8_synthetic.py', [], 1),
+        ('td4-psp18', 'configs/tdnet/td4-psp18_synthetic.py', [], 4),
+        ('pspnet_r18-half (per-frame student)',
+         'configs/tdnet/pspnet_r18-half-d8_synthetic.py', [], 4),
     ],
 }
 
