@@ -59,7 +59,8 @@ def check_top_level_keys(cfg: Config) -> None:
     error; mmengine would otherwise ignore it silently.
     """
     known = set(inspect.signature(Runner.__init__).parameters) - {'self'}
-    known |= {'runner_type', 'custom_imports', 'model_wrapper_cfg', '_base_'}
+    known |= {'runner_type', 'custom_imports', 'model_wrapper_cfg', '_base_',
+              'find_unused_parameters'}
     for key in cfg.keys():
         if key in known:
             continue

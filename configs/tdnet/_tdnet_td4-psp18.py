@@ -36,3 +36,6 @@ model = dict(
     kd_temperature=1.0,
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
+# Several processes: each clip's attention propagation uses the query / key /
+# value convs of its own path order, so some receive no gradient in a step.
+find_unused_parameters = True
