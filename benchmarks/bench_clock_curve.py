@@ -83,9 +83,13 @@ def plot(rows, path: str, metric: str = 'mIoU') -> None:
     xs = [r['update_fraction'] for r in rows]
     ys = [r['metrics'].get(metric, float('nan')) for r in rows]
     ax.plot(xs, ys, 'o-')
+    labelled = []  # one label per neighbourhood, or they overlap
     for r, x, y in zip(rows, xs, ys):
+        if any(abs(x - lx) < 0.06 and abs(y - ly) < 0.6 for lx, ly in labelled):
+            continue
+        labelled.append((x, y))
         ax.annotate(f"T={r['threshold']:g}, {r['speedup']:.2f}x", (x, y),
-                    textcoords='offset points', xytext=(4, 4), fontsize=7)
+                    textcoords='offset points', xytext=(4, -10), fontsize=7)
     ax.set_xlabel('fraction of frames with a full update')
     ax.set_ylabel(metric)
     ax.set_title('adaptive clock: accuracy against update rate')
