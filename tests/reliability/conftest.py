@@ -2,20 +2,13 @@
 once per session) and the pool of kill-and-resume soaks."""
 import pytest
 
-from helpers import run_tool
 from soak_helpers import SoakCase, SoakPool
 
 
 @pytest.fixture(scope='session')
-def tiny_benchmark(tmp_path_factory):
-    """tools/make_synthetic_dataset.py with 4 videos of 6 frames, 64 x 128
-    (fresh clones have no data/)."""
-    root = tmp_path_factory.mktemp('synthetic')
-    proc = run_tool(['tools/make_synthetic_dataset.py', '--out', str(root),
-                     '--videos', '4', '--frames', '6', '--height', '64',
-                     '--width', '128'])
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return root
+def tiny_benchmark(tiny_synthetic):
+    """The session's tiny synthetic benchmark (tests/conftest.py)."""
+    return tiny_synthetic
 
 
 @pytest.fixture(scope='session')
