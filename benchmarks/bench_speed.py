@@ -6,7 +6,8 @@
 SUITE is one of:
 
 - ``dff``: DeepLab-v2 ResNet-50 per frame (baseline) against DFF on the same
-  network with FlowNetS, key frame every 5 frames. Issue targets: at least
+  network with FlowNetS (the config's width 64, and half width, the DFF
+  paper's "FlowNet Half"), key frame every 5 frames. Issue targets: at least
   3.5x the baseline's frames per second; a non-key frame at most 15% of a
   key frame's latency.
 - ``clockwork``: DeepLab-v2 ResNet-101 per frame (baseline) against Clockwork
@@ -46,6 +47,9 @@ SUITES = {
         ('dff_deeplabv2_r50 + flownets, key every 5',
          'configs/dff/dff_deeplabv2_r101-d8_flownets_cityscapes-seq.py',
          ['model.backbone.depth=50'], 5),
+        ('dff_deeplabv2_r50 + flownets half width, key every 5',
+         'configs/dff/dff_deeplabv2_r101-d8_flownets_cityscapes-seq.py',
+         ['model.backbone.depth=50', 'model.flow_net.base_channels=32'], 5),
     ],
     'clockwork': [
         ('deeplabv2_r101 per frame (baseline)',

@@ -231,9 +231,10 @@ def test_speed_suite_compares_dff_with_its_per_frame_baseline(tmp_path):
     result = bench.main(['dff', '--shape', '64', '128', '--frames', '1',
                          '--out', str(out)])
     assert json.loads(out.read_text()) == result
-    base, dff = result['models']
+    base, dff, dff_half = result['models']
     assert base['speedup'] == 1.0 and 'non_key_ms' not in base
     assert dff['frames'] == 5  # one key cycle
     assert dff['non_key_to_key'] == dff['non_key_ms'] / dff['key_ms']
     assert dff['speedup'] == base['mean_ms'] / dff['mean_ms']
     assert dff['gflops'] < base['gflops'] / 2
+    assert dff_half['gflops'] < dff['gflops']  # a narrower flow network
