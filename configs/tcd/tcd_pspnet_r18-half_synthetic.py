@@ -1,6 +1,7 @@
 # Temporal-consistency distillation on the synthetic benchmark: the per-frame
 # PSPNet (half-width R18) of ../tdnet/pspnet_r18-half-d8_synthetic.py trained on
-# (t, t-1) clips with ground-truth flow, distilled from the PSPNet-R50 teacher
+# (t, t-1) clips with ground-truth flow both ways (forward-backward occlusion
+# mask), distilled from the half-width PSPNet-R50 teacher
 # of ../tdnet/pspnet_r50-half-d8_synthetic.py (train that first).
 _base_ = '../tdnet/pspnet_r18-half-d8_synthetic.py'
 model = dict(
@@ -15,4 +16,4 @@ model = dict(
     kd_temperature=1.0,
     pair_pool_size=2)
 train_dataloader = dict(
-    dataset=dict(frame_offsets=[0, -1], load_flow=True))
+    dataset=dict(frame_offsets=[0, -1], load_flow=True, load_flow_back=True))

@@ -20,7 +20,8 @@ train_dataloader = dict(
     dataset=dict(
         type='CityscapesSeqDataset', data_root='data/cityscapes',
         split='train', protocol='cityscapes19', frame_offsets=[0, -1],
-        load_flow=True, pipeline={{_base_.cityscapes_train_pipeline}}))
+        load_flow=True, load_flow_back=True,
+        pipeline={{_base_.cityscapes_train_pipeline}}))
 val_dataloader = dict(
     batch_size=1, num_workers=2, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),

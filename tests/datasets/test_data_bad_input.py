@@ -129,3 +129,20 @@ def test_skip_bad_samples_is_opt_in_counted_and_bounded(synth_copy):
             f.write(b'broken')
     with pytest.raises(ValueError, match='corrupt'):
         wrapped[2]
+
+
+def test_flow_back_needs_flow_and_names_missing_files(synth_root, synth_copy):
+    for make in (viper, cs_seq, cs_vps):
+        with pytest.raises(ValueError, match='load_flow_back=True needs load_flow=True'):
+            make(synth_root, frame_offsets=[0, -1], load_flow_back=True)
+    # Key 001_00004 with offset -1: its reverse flow is 001_00003's fw file.
+    os.remove(osp.join(synth_copy, 'viper', 'train', 'flow', '001',
+                       '001_00003_flow_fw.png'))
+    ds = viper(synth_copy, frame_offsets=[0, -1], load_flow=True,
+               load_flow_back=True)
+    ds[3]  # key 001_00003 needs 001_00002's fw file: still there
+    with pytest.raises(FileNotFoundError,
+                       match=r'forward flow file for frame \S*001_00003\.jpg'):
+        ds[4]
+    # Without load_flow_back the missing file is not needed.
+    viper(synth_copy, frame_offsets=[0, -1], load_flow=True)[4]

@@ -225,3 +225,50 @@ def test_synthetic_config_distils_the_plain_baseline_student():
     assert ds.frame_offsets == [0, -1] and ds.load_flow
     assert plain.train_dataloader.dataset.type == ds.type
     assert plain.train_dataloader.dataset.data_root == ds.data_root
+
+
+def test_clip_with_gt_flow_back_masks_occlusions(tmp_path):
+    """A synthetic clip with load_flow_back: the fb mask drops occluded pixels."""
+    import numpy as np
+    from mmengine.registry import DefaultScope
+
+    import uda_video.datasets  # noqa: F401
+    from uda_video.datasets import VIPERDataset
+    from uda_video.datasets.synthetic import write_benchmark
+    from uda_video.models.segmentors.temporal_distill import in_frame_mask
+    from uda_video.ops import flow_warp
+    write_benchmark(str(tmp_path), videos=4, frames=6, height=32, width=64,
+                    seed=0, progress=False)
+    kw = dict(data_root=str(tmp_path / 'viper'), split='train',
+              frame_offsets=[0, -1], load_flow=True)
+    with DefaultScope.overwrite_default_scope('uda_video'):
+        packed = VIPERDataset(load_flow_back=True, pipeline=[
+            dict(type='LoadClip'), dict(type='PackClipInputs')], **kw)[3]
+        no_back = VIPERDataset(pipeline=[
+            dict(type='LoadClip'), dict(type='PackClipInputs')], **kw)[3]
+        loaded = VIPERDataset(pipeline=[dict(type='LoadClip')], **kw)[3]
+    assert loaded['frame_offsets'] == [0, -1]
+    sample = packed['data_samples']
+    assert 'gt_flow_back' in sample and 'gt_flow_back' not in no_back['data_samples']
+    model = build(student_cfg())
+    clips = packed['inputs'][None].float()
+    fw, mask = model._flows(clips, [sample], (32, 64))
+    fw_plain, mask_plain = model._flows(clips, [no_back['data_samples']],
+                                        (32, 64))
+    torch.testing.assert_close(fw, fw_plain)
+    torch.testing.assert_close(mask_plain, in_frame_mask(fw))
+    kept, plain = mask[0, 0].bool().numpy(), mask_plain[0, 0].bool().numpy()
+    # Only the fb mask drops in-frame pixels: those the moving objects occlude.
+    occluded = plain & ~kept
+    assert occluded.sum() > 50 and not (kept & ~plain).any()
+    # The reference label warped onto the key agrees where the fb mask keeps
+    # pixels and mostly not where it drops them.
+    key, ref = loaded['gt_seg_map']
+    warped = flow_warp(torch.from_numpy(ref)[None, None].float(), fw,
+                       mode='nearest')[0, 0].numpy()
+    agree = warped == key
+    assert agree[kept].mean() > 0.98 and agree[occluded].mean() < 0.5
+    # Training runs on such samples (eval: BN of a batch of 1).
+    model.eval()
+    sample.gt_sem_seg = PixelData(data=sample.gt_sem_seg.data % NUM_CLASSES)
+    assert torch.isfinite(model.loss(clips, [sample])['loss_temporal'])

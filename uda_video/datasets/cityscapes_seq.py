@@ -33,8 +33,8 @@ class CityscapesSeqDataset(BaseVideoDataset):
 
     Args:
         data_root, split, protocol, frame_offsets, all_frames, load_flow,
-        pipeline, test_mode, lazy_init, serialize_data, indices: see
-            :class:`BaseVideoDataset`.
+        load_flow_back, pipeline, test_mode, lazy_init, serialize_data,
+        indices: see :class:`BaseVideoDataset`.
         rider: 'person' (merge), 'ignore', or 'rider' (cityscapes19 only).
             Defaults to 'rider' for cityscapes19 and 'person' for shared15.
         snippet_length: expected frames per snippet (30 in Cityscapes); a gap
@@ -51,6 +51,7 @@ class CityscapesSeqDataset(BaseVideoDataset):
                  frame_offsets: Sequence[Offset] = (0, ),
                  all_frames: bool = False,
                  load_flow: bool = False,
+                 load_flow_back: bool = False,
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
@@ -61,7 +62,8 @@ class CityscapesSeqDataset(BaseVideoDataset):
         self._lut = label_map_lut(cityscapes_label_map(protocol, self.rider))
         super().__init__(data_root=data_root, split=split, protocol=protocol,
                          frame_offsets=frame_offsets, all_frames=all_frames,
-                         load_flow=load_flow, pipeline=pipeline,
+                         load_flow=load_flow, load_flow_back=load_flow_back,
+                         pipeline=pipeline,
                          test_mode=test_mode, lazy_init=lazy_init,
                          serialize_data=serialize_data, indices=indices)
 

@@ -36,9 +36,9 @@ class CityscapesVPSDataset(BaseVideoDataset):
 
     Args:
         data_root, split, protocol, frame_offsets, all_frames, load_flow,
-        pipeline, test_mode, lazy_init, serialize_data, indices: see
-            :class:`BaseVideoDataset`. ``load_flow`` needs flow files next to
-            the frames (``{split}/flow/<frame stem>_flow_fw.png``).
+        load_flow_back, pipeline, test_mode, lazy_init, serialize_data,
+        indices: see :class:`BaseVideoDataset`. ``load_flow`` needs flow
+            files next to the frames (``{split}/flow/<frame stem>_flow_fw.png``).
         rider: 'person' (merge), 'ignore' or 'rider' (cityscapes19 only).
         ann_file: the panoptic JSON; default
             ``panoptic_gt_{split}_city_vps.json`` under data_root.
@@ -53,6 +53,7 @@ class CityscapesVPSDataset(BaseVideoDataset):
                  frame_offsets: Sequence[Offset] = (0, ),
                  all_frames: bool = False,
                  load_flow: bool = False,
+                 load_flow_back: bool = False,
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
@@ -62,7 +63,8 @@ class CityscapesVPSDataset(BaseVideoDataset):
         self.vps_ann_file = ann_file
         super().__init__(data_root=data_root, split=split, protocol=protocol,
                          frame_offsets=frame_offsets, all_frames=all_frames,
-                         load_flow=load_flow, pipeline=pipeline,
+                         load_flow=load_flow, load_flow_back=load_flow_back,
+                         pipeline=pipeline,
                          test_mode=test_mode, lazy_init=lazy_init,
                          serialize_data=serialize_data, indices=indices)
 

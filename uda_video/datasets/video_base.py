@@ -80,6 +80,8 @@ class BaseVideoDataset(BaseSegDataset):
         all_frames: index every frame (test mode) instead of labelled keys.
         load_flow: give LoadClip the ground-truth flow key -> each reference
             (effective offsets must lie in -1..1).
+        load_flow_back: also give LoadClip the reverse flow, each reference
+            -> key (``clip_flow_back_paths``; needs ``load_flow``).
         pipeline: transforms.
         test_mode: mmengine test mode.
         lazy_init: defer indexing until first use.
@@ -95,6 +97,7 @@ class BaseVideoDataset(BaseSegDataset):
                  frame_offsets: Sequence[Offset] = (0, ),
                  all_frames: bool = False,
                  load_flow: bool = False,
+                 load_flow_back: bool = False,
                  pipeline: Sequence = (),
                  test_mode: bool = False,
                  lazy_init: bool = False,
@@ -109,6 +112,10 @@ class BaseVideoDataset(BaseSegDataset):
         self.offsets = parse_frame_offsets(list(frame_offsets))
         self.all_frames = all_frames
         self.load_flow = load_flow
+        if load_flow_back and not load_flow:
+            raise ValueError('load_flow_back=True needs load_flow=True (the '
+                             'reverse flow comes with the forward flow)')
+        self.load_flow_back = load_flow_back
         if load_flow and any(lo < -1 or hi > 1 for lo, hi in self.offsets):
             raise ValueError('load_flow needs frame offsets within -1..1 (flow '
                              f'is stored between consecutive frames), got '
@@ -198,4 +205,20 @@ class BaseVideoDataset(BaseSegDataset):
                             f'file for frame {key["img_path"]}')
                     flows.append(path)
             info['clip_flow_paths'] = flows
+        if self.load_flow_back:
+            backs = []
+            for i, d in zip(ids[1:], eff[1:]):
+                if d == 0:
+                    backs.append('zero')
+                    continue
+                # Reference t+d -> key t: forward flow of t-1, backward of t+1.
+                ref = frames[i]
+                path = ref['flow_fw_path' if d < 0 else 'flow_bw_path']
+                if path is None:
+                    raise FileNotFoundError(
+                        f'no {"forward" if d < 0 else "backward"} flow file '
+                        f'for frame {ref["img_path"]} (the reverse flow of '
+                        f'key frame {key["img_path"]}, load_flow_back=True)')
+                backs.append(path)
+            info['clip_flow_back_paths'] = backs
         return info

@@ -48,8 +48,8 @@ class VIPERDataset(BaseVideoDataset):
 
     Args:
         data_root, split, protocol, frame_offsets, all_frames, load_flow,
-        pipeline, test_mode, lazy_init, serialize_data, indices: see
-            :class:`BaseVideoDataset`.
+        load_flow_back, pipeline, test_mode, lazy_init, serialize_data,
+        indices: see :class:`BaseVideoDataset`.
         img_suffix: '.jpg' (VIPER's lossy frames) or '.png'.
         seq_list: optional text file of sequence names to use (one a line).
         ego_vehicle_mask: optional PNG whose non-zero pixels are set to ignore.
@@ -62,6 +62,7 @@ class VIPERDataset(BaseVideoDataset):
                  frame_offsets: Sequence[Offset] = (0, ),
                  all_frames: bool = False,
                  load_flow: bool = False,
+                 load_flow_back: bool = False,
                  img_suffix: str = '.jpg',
                  seq_list: Optional[str] = None,
                  ego_vehicle_mask: Optional[str] = None,
@@ -75,7 +76,8 @@ class VIPERDataset(BaseVideoDataset):
         self.ego_vehicle_mask = ego_vehicle_mask
         super().__init__(data_root=data_root, split=split, protocol=protocol,
                          frame_offsets=frame_offsets, all_frames=all_frames,
-                         load_flow=load_flow, pipeline=pipeline,
+                         load_flow=load_flow, load_flow_back=load_flow_back,
+                         pipeline=pipeline,
                          test_mode=test_mode, lazy_init=lazy_init,
                          serialize_data=serialize_data, indices=indices)
 

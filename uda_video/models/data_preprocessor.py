@@ -45,10 +45,11 @@ class ClipDataPreProcessor(BaseDataPreprocessor):
     Takes ``inputs``: a list of N uint8 tensors T x 3 x H x W (PackClipInputs)
     and returns float ``inputs`` N x T x 3 x H' x W' (also for T == 1), padded
     at the bottom/right; ``gt_sem_seg`` and ``gt_panoptic_seg`` are padded
-    with ``seg_pad_val`` / VOID, ``gt_flow`` with 0, and the metainfo gets
-    ``pad_shape``, ``batch_input_shape`` and ``padding_size`` ([left, right,
-    top, bottom], what mmseg's segmentors crop off at test time). A UDA batch
-    ``dict(source=..., target=...)`` is processed per domain.
+    with ``seg_pad_val`` / VOID, ``gt_flow`` and ``gt_flow_back`` with 0, and
+    the metainfo gets ``pad_shape``, ``batch_input_shape`` and
+    ``padding_size`` ([left, right, top, bottom], what mmseg's segmentors crop
+    off at test time). A UDA batch ``dict(source=..., target=...)`` is
+    processed per domain.
 
     Args:
         mean, std: per-channel normalization (RGB order after bgr_to_rgb).
@@ -121,6 +122,8 @@ class ClipDataPreProcessor(BaseDataPreprocessor):
                         s.gt_panoptic_seg.data, (h, w), 255 * 1000))
                 if 'gt_flow' in s:
                     s.gt_flow = pad_clip(s.gt_flow, (h, w), 0.0)
+                if 'gt_flow_back' in s:
+                    s.gt_flow_back = pad_clip(s.gt_flow_back, (h, w), 0.0)
                 s.set_metainfo(dict(pad_shape=(h, w), batch_input_shape=(h, w),
                                     padding_size=[0, w - cw, 0, h - ch]))
         return dict(inputs=out, data_samples=samples)

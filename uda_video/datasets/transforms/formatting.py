@@ -20,7 +20,8 @@ class PackClipInputs(BaseTransform):
     Output ``dict(inputs=uint8 tensor T x 3 x H x W (key first, BGR as
     loaded), data_samples=SegDataSample)`` with ``gt_sem_seg`` (1 x H x W
     int64) of the key frame, ``gt_panoptic_seg`` (1 x H x W int64) when
-    loaded, and ``gt_flow`` ((T-1) x 2 x H x W float32) when loaded.
+    loaded, and ``gt_flow`` / ``gt_flow_back`` ((T-1) x 2 x H x W float32;
+    key -> reference i / reference i -> key) when loaded.
 
     Args:
         meta_keys: keys copied to the metainfo when present.
@@ -41,11 +42,12 @@ class PackClipInputs(BaseTransform):
         if results.get('gt_panoptic_seg') is not None:
             sample.gt_panoptic_seg = PixelData(data=torch.from_numpy(
                 results['gt_panoptic_seg'][0].astype(np.int64))[None])
-        if results.get('gt_flow') is not None:
-            flows = np.stack(results['gt_flow'][1:]) if len(imgs) > 1 else \
-                np.zeros((0, ) + imgs[0].shape[:2] + (2, ), np.float32)
-            sample.set_data(dict(gt_flow=torch.from_numpy(
-                np.ascontiguousarray(flows, np.float32)).permute(0, 3, 1, 2).contiguous()))
+        for key in ('gt_flow', 'gt_flow_back'):
+            if results.get(key) is not None:
+                flows = np.stack(results[key][1:]) if len(imgs) > 1 else \
+                    np.zeros((0, ) + imgs[0].shape[:2] + (2, ), np.float32)
+                sample.set_data({key: torch.from_numpy(np.ascontiguousarray(
+                    flows, np.float32)).permute(0, 3, 1, 2).contiguous()})
         meta = {k: results[k] for k in self.meta_keys if k in results}
         meta['is_labelled'] = bool(results.get('is_labelled', True))
         sample.set_metainfo(meta)

@@ -1,12 +1,13 @@
 """One random geometry for a whole clip, and flow-aware geometric transforms.
 
 ``ClipBroadcaster`` applies its transforms to every frame of a clip (lists
-``img``, ``gt_seg_map``, ``gt_flow``, ``gt_panoptic_seg``) with mmcv's cached
-randomness (``share_random_params``): the first frame (the key) draws the
-random parameters and every other frame reuses them. The flow-aware
-subclasses of mmseg's transforms move ``gt_flow`` (H x W x 2, pixels) with the
-image: resizing rescales u by the width ratio and v by the height ratio,
-flipping negates u (horizontal) or v (vertical), cropping crops.
+``img``, ``gt_seg_map``, ``gt_flow``, ``gt_panoptic_seg``, ``gt_flow_back``)
+with mmcv's cached randomness (``share_random_params``): the first frame (the
+key) draws the random parameters and every other frame reuses them. The
+flow-aware subclasses of mmseg's transforms move ``gt_flow`` and
+``gt_flow_back`` (``FLOW_KEYS``; H x W x 2, pixels) with the image: resizing
+rescales u by the width ratio and v by the height ratio, flipping negates u
+(horizontal) or v (vertical), cropping crops.
 """
 from contextlib import nullcontext
 from typing import List, Sequence
@@ -20,7 +21,9 @@ from mmseg.datasets.transforms import RandomCrop, RandomFlip, Resize
 
 from uda_video.registry import TRANSFORMS
 
-FRAME_KEYS = ('img', 'gt_seg_map', 'gt_flow', 'gt_panoptic_seg')
+FLOW_KEYS = ('gt_flow', 'gt_flow_back')
+FRAME_KEYS = ('img', 'gt_seg_map', 'gt_flow', 'gt_panoptic_seg',
+              'gt_flow_back')
 
 
 @TRANSFORMS.register_module()
@@ -91,7 +94,7 @@ def flip_flow(flow: np.ndarray, direction: str) -> np.ndarray:
 
 @TRANSFORMS.register_module()
 class FlowAwareResize(Resize):
-    """mmseg's Resize that also resizes and rescales ``gt_flow``.
+    """mmseg's Resize that also resizes and rescales the flows (FLOW_KEYS).
 
     Args (besides mmseg's Resize):
         flow_interpolation: 'bilinear' or 'nearest'.
@@ -112,31 +115,32 @@ class FlowAwareResize(Resize):
 
     def _resize_seg(self, results: dict) -> None:
         super()._resize_seg(results)
-        if results.get('gt_flow') is not None:
-            results['gt_flow'] = resize_flow(results['gt_flow'],
-                                             results['img'].shape[:2],
-                                             self.flow_interpolation)
+        for k in FLOW_KEYS:
+            if results.get(k) is not None:
+                results[k] = resize_flow(results[k], results['img'].shape[:2],
+                                         self.flow_interpolation)
 
 
 @TRANSFORMS.register_module()
 class FlowAwareRandomFlip(RandomFlip):
-    """mmseg's RandomFlip that also flips ``gt_flow`` and negates u / v."""
+    """mmseg's RandomFlip that also flips the flows (FLOW_KEYS), negating u/v."""
 
     def _flip(self, results: dict) -> None:
         super()._flip(results)
-        if results.get('gt_flow') is not None:
-            results['gt_flow'] = flip_flow(results['gt_flow'],
-                                           results['flip_direction'])
+        for k in FLOW_KEYS:
+            if results.get(k) is not None:
+                results[k] = flip_flow(results[k], results['flip_direction'])
 
 
 @TRANSFORMS.register_module()
 class FlowAwareRandomCrop(RandomCrop):
-    """mmseg's RandomCrop that also crops ``gt_flow`` (same window)."""
+    """mmseg's RandomCrop that also crops the flows (FLOW_KEYS; same window)."""
 
     def transform(self, results: dict) -> dict:
         fields = list(results.get('seg_fields', []))
-        if results.get('gt_flow') is not None:
-            results['seg_fields'] = fields + ['gt_flow']
+        flows = [k for k in FLOW_KEYS if results.get(k) is not None]
+        if flows:
+            results['seg_fields'] = fields + flows
         results = super().transform(results)
         results['seg_fields'] = fields
         return results

@@ -48,17 +48,31 @@ def decode_panoptic(rgb_bgr: np.ndarray, segments: dict, path: str):
     return sem_lut[inv], pan_lut[inv]
 
 
+def _load_flow(path: str, h: int, w: int) -> np.ndarray:
+    """H x W x 2 float32 flow from ``path`` ('zero': no motion)."""
+    if path == 'zero':
+        return np.zeros((h, w, 2), np.float32)
+    flow, _ = read_flow(path)
+    if flow.shape[:2] != (h, w):
+        raise ValueError(f'flow {path} is {flow.shape[1]}x{flow.shape[0]}, '
+                         f'frames are {w}x{h}')
+    return flow.astype(np.float32)
+
+
 @TRANSFORMS.register_module()
 class LoadClip(BaseTransform):
     """Load the T frames of a clip (key first) from a video dataset's info.
 
     Reads ``clip_img_paths``, ``clip_seg_map_paths`` (None = unlabelled: all
     255), ``label_lut`` or ``clip_panoptic_segments``, ``ignore_mask_path`` and
-    ``clip_flow_paths`` (when the dataset loads flow).
+    ``clip_flow_paths`` (when the dataset loads flow) and
+    ``clip_flow_back_paths`` (when it loads the reverse flow).
 
     Adds per-frame lists (length T): ``img`` (H x W x 3 uint8, BGR),
     ``gt_seg_map`` (H x W uint8), ``gt_flow`` (H x W x 2 float32: frame 0 is
-    zeros, frame i the flow key -> reference i), ``gt_panoptic_seg``
+    zeros, frame i the flow key -> reference i), ``gt_flow_back`` (same
+    layout: frame i the flow reference i -> key, on reference i's pixel grid),
+    ``gt_panoptic_seg``
     (H x W int32, when ``load_panoptic``); ``img_shape``/``ori_shape`` and
     ``seg_fields``.
 
@@ -120,18 +134,11 @@ class LoadClip(BaseTransform):
         if self.load_panoptic:
             results['gt_panoptic_seg'] = pans
             results['seg_fields'].append('gt_panoptic_seg')
-        if results.get('clip_flow_paths') is not None:
-            flows = [np.zeros((h, w, 2), np.float32)]
-            for p in results['clip_flow_paths']:
-                if p == 'zero':
-                    flows.append(np.zeros((h, w, 2), np.float32))
-                    continue
-                flow, _ = read_flow(p)
-                if flow.shape[:2] != (h, w):
-                    raise ValueError(f'flow {p} is {flow.shape[1]}x{flow.shape[0]}, '
-                                     f'frames are {w}x{h}')
-                flows.append(flow.astype(np.float32))
-            results['gt_flow'] = flows
+        for key, name in (('clip_flow_paths', 'gt_flow'),
+                          ('clip_flow_back_paths', 'gt_flow_back')):
+            if results.get(key) is not None:
+                results[name] = [np.zeros((h, w, 2), np.float32)] + [
+                    _load_flow(p, h, w) for p in results[key]]
         results['img_shape'] = (h, w)
         results['ori_shape'] = (h, w)
         for k in ('label_lut', 'clip_panoptic_segments'):
