@@ -37,7 +37,7 @@ from uda_video.utils import register_all_modules
 BINS = 1000
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Write pseudo labels')
     parser.add_argument('config', help='SelfTrainingUDA config')
     parser.add_argument('checkpoint', help='checkpoint to label with')
@@ -47,7 +47,7 @@ def parse_args():
         help="'auto': the EMA teacher when the checkpoint has one")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def progress(total):
@@ -55,8 +55,8 @@ def progress(total):
     return ProgressBar(total) if sys.stdout.isatty() else None
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

@@ -227,6 +227,20 @@ def test_speed_suite_compares_dff_with_its_per_frame_baseline(tmp_path):
         'bench_speed', osp.join(REPO, 'benchmarks/bench_speed.py'))
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool', osp.join(REPO, 'tools/benchmark.py'))
+    benchmark_tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(benchmark_tool)
+
+    def in_process(config, options, shape, device, frames, warmup, out):
+        # bench_speed.run_one's command, without a new interpreter per model
+        argv = [osp.join(REPO, config), '--frames', str(frames), '--warmup',
+                str(warmup), '--shape', str(shape[0]), str(shape[1]),
+                '--out', out] + (['--cfg-options'] + options if options else [])
+        benchmark_tool.main(argv)
+        return json.loads(open(out).read())
+
+    bench.run_one = in_process
     out = tmp_path / 'dff.json'
     result = bench.main(['dff', '--shape', '64', '128', '--frames', '1',
                          '--out', str(out)])
