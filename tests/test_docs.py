@@ -363,8 +363,10 @@ def test_commands_are_run_unless_they_cannot_be():
                                           'runs in its'))
                for r in reasons)
     assert len(commands_to_run()) >= 30
-    # The variables of a code block are expanded ($OPTS of dff_clockwork.md).
-    assert any('param_scheduler.0.end=150' in c.args for c in commands)
+    # The variables of a code block are expanded (VAR=... then $VAR).
+    assert _expand('--cfg-options $OPTS ${OPTS} $OPTSX',
+                   {'OPTS': 'a=1 b=2'}) == \
+        '--cfg-options a=1 b=2 a=1 b=2 $OPTSX'
     assert all('#' not in ' '.join(c.args) for c in commands)
 
 
