@@ -179,8 +179,12 @@ def tool_commands():
 
 
 def is_placeholder(word):
-    return (any(ch in word for ch in '<>[]$') or '...' in word or any(
-        PLACEHOLDER_PART.match(part) for part in re.split(r'[=/,:]', word)))
+    # A path with '*' is a shell glob (the runner runs no shell); a bare
+    # pattern like --glob "x_*" is the tool's own argument.
+    return (any(ch in word for ch in '<>[]$') or '...' in word
+            or ('*' in word and '/' in word) or any(
+                PLACEHOLDER_PART.match(part)
+                for part in re.split(r'[=/,:]', word)))
 
 
 def not_run_because(cmd: Command) -> Optional[str]:
