@@ -5,11 +5,16 @@
 
 SUITE is one of:
 
-- ``dff``: DeepLab-v2 ResNet-50 per frame (baseline) against DFF on the same
+- ``dff``: the split DeepLab-v2 R50 (ResNet-50 + the ASPP to 256 channels,
+  then a 1x1 classifier) per frame (baseline) against DFF on the same
   network with FlowNetS (the config's width 64, and half width, the DFF
-  paper's "FlowNet Half"), key frame every 5 frames. Issue targets: at least
-  3.5x the baseline's frames per second; a non-key frame at most 15% of a
-  key frame's latency.
+  paper's "FlowNet Half"), key frame every 5 frames: a propagated frame pays
+  the flow network, the scale field, the warp and the 1x1 classifier.
+  Issue targets: at least 3.5x the baseline's frames per second; a non-key
+  frame at most 15% of a key frame's latency. Last, for reference, the
+  unsplit DeepLab-v2 R50 per frame (ASPP straight to class scores).
+- ``dff-deeplabv2``: the same with DeepLab-v2 R50, whose ASPP head (4 dilated
+  3x3 convs on 2048 channels) runs on every frame.
 - ``clockwork``: DeepLab-v2 ResNet-101 per frame (baseline) against Clockwork
   with the alternating schedule. Target: at least 1.3x frames per second.
 - ``tdnet``: the PSPNet-101 teacher (baseline) against TD4-PSP18 and the
@@ -42,6 +47,18 @@ PER_FRAME = ['model.type=ClipEncoderDecoder']
 # factor scales --frames: models with a key-frame cycle need whole cycles.
 SUITES = {
     'dff': [
+        ('deeplabv2-split_r50 per frame (baseline)',
+         'configs/_base_/models/deeplabv2-split_r50-d8.py', PER_FRAME, 1),
+        ('dff_deeplabv2-split_r50 + flownets, key every 5',
+         'configs/dff/dff_deeplabv2-split_r101-d8_flownets_cityscapes-seq.py',
+         ['model.backbone.depth=50'], 5),
+        ('dff_deeplabv2-split_r50 + flownets half width, key every 5',
+         'configs/dff/dff_deeplabv2-split_r101-d8_flownets_cityscapes-seq.py',
+         ['model.backbone.depth=50', 'model.flow_net.base_channels=32'], 5),
+        ('deeplabv2_r50 per frame (unsplit ASPP head, for reference)',
+         'configs/_base_/models/deeplabv2_r50-d8.py', PER_FRAME, 1),
+    ],
+    'dff-deeplabv2': [
         ('deeplabv2_r50 per frame (baseline)',
          'configs/_base_/models/deeplabv2_r50-d8.py', PER_FRAME, 1),
         ('dff_deeplabv2_r50 + flownets, key every 5',

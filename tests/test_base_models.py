@@ -13,9 +13,11 @@ from mmengine.structures import PixelData
 from helpers import REPO
 from uda_video.registry import MODELS
 
+# encoder_*: the shared encoder; *_parts: pieces that configs take by name.
 MODEL_CONFIGS = sorted(
     p for p in glob.glob(osp.join(REPO, 'configs/_base_/models/*.py'))
-    if not osp.basename(p).startswith('encoder_'))
+    if not osp.basename(p).startswith('encoder_')
+    and not p.endswith('_parts.py'))
 
 
 def build(path, num_classes=5):

@@ -11,8 +11,8 @@ from mmengine.optim import build_optim_wrapper
 from uda_video.models.segmentors import DFFSegmentor, propagate_features
 from uda_video.registry import MODELS
 from helpers import REPO
-from video_seg_utils import (BACKBONE, HEAD, build_model, per_frame_twin,
-                             predict_logits, sample)
+from video_seg_utils import (BACKBONE, HEAD, build_model, per_frame_cfg,
+                             per_frame_twin, predict_logits, sample)
 
 
 def dff_cfg(flow='TestTinyFlowNet', interval=3, scale_field=True):
@@ -245,10 +245,94 @@ def test_speed_suite_compares_dff_with_its_per_frame_baseline(tmp_path):
     result = bench.main(['dff', '--shape', '64', '128', '--frames', '1',
                          '--out', str(out)])
     assert json.loads(out.read_text()) == result
-    base, dff, dff_half = result['models']
+    base, dff, dff_half, unsplit = result['models']
     assert base['speedup'] == 1.0 and 'non_key_ms' not in base
     assert dff['frames'] == 5  # one key cycle
     assert dff['non_key_to_key'] == dff['non_key_ms'] / dff['key_ms']
     assert dff['speedup'] == base['mean_ms'] / dff['mean_ms']
     assert dff['gflops'] < base['gflops'] / 2
     assert dff_half['gflops'] < dff['gflops']  # a narrower flow network
+    # DeepLab-v2's ASPP to 19 scores costs less than the split ASPP to 256.
+    assert unsplit['gflops'] < base['gflops'] and 'non_key_ms' not in unsplit
+
+
+NECK = dict(type='ConvNeck', in_channels=64, out_channels=16, kernel_size=3,
+            dilations=(1, 2), act_cfg=None)
+CLASSIFIER = dict(type='FCNHead', in_channels=16, in_index=0, channels=16,
+                  num_convs=0, concat_input=False, dropout_ratio=0.0,
+                  num_classes=HEAD['num_classes'])
+
+
+def test_conv_neck_sums_dilated_branches_and_checks_its_arguments():
+    from uda_video.models.necks import ConvNeck
+    neck = ConvNeck(in_channels=(4, 6), out_channels=5, dilations=(1, 3))
+    x = (torch.randn(2, 4, 9, 7), torch.randn(2, 6, 3, 5))
+    a, b = neck(x)
+    assert a.shape == (2, 5, 9, 7) and b.shape == (2, 5, 3, 5)
+    # Level 0 = ReLU(conv_d1(x) + conv_d3(x)).
+    d1, d3 = neck.branches[0]
+    assert d3.dilation == (3, 3) and d3.padding == (3, 3)
+    torch.testing.assert_close(a, torch.relu(d1(x[0]) + d3(x[0])))
+    linear = ConvNeck(in_channels=4, out_channels=5, act_cfg=None,
+                      norm_cfg=dict(type='BN'))
+    assert linear.branches[0][0].bias is None  # the norm has the bias
+    assert (linear.eval()((x[0], ))[0] < 0).any()
+    with pytest.raises(ValueError, match='2 levels'):
+        neck(x[:1])
+    with pytest.raises(ValueError, match='kernel_size must be odd'):
+        ConvNeck(in_channels=4, out_channels=5, kernel_size=2)
+    with pytest.raises(ValueError, match='in_channels'):
+        ConvNeck(in_channels=(), out_channels=5)
+    with pytest.raises(ValueError, match='dilations'):
+        ConvNeck(in_channels=4, out_channels=5, dilations=(0, ))
+
+
+def test_neck_runs_on_key_frames_only_and_is_propagated():
+    """DFF's paper split: backbone + neck on key frames, the 1x1 classifier
+    on every frame; key frames equal the per-frame network with the neck."""
+    cfg = dff_cfg(flow='TestZeroFlowNet', interval=3)
+    cfg.update(neck=copy.deepcopy(NECK), decode_head=copy.deepcopy(CLASSIFIER))
+    cfg['scale_field']['out_channels'] = (16, )
+    model = build_model(cfg).eval()
+    twin_cfg = per_frame_cfg(head=CLASSIFIER)
+    twin_cfg['neck'] = copy.deepcopy(NECK)
+    twin = build_model(twin_cfg)
+    missing, _ = twin.load_state_dict(model.state_dict(), strict=False)
+    assert not missing
+    twin.eval()
+    neck_calls = BackboneCalls(model.neck)
+    frame = torch.randn(1, 3, 32, 32)
+    key_logits, _ = predict_logits(model, frame, sample('v', 0))
+    ref, _ = predict_logits(twin, frame, sample('v', 0))
+    torch.testing.assert_close(key_logits, ref)
+    for t in (1, 2):
+        logits, _ = predict_logits(model, frame, sample('v', t))
+        assert not model.last_frame_was_key
+        torch.testing.assert_close(logits, key_logits, atol=1e-5, rtol=1e-5)
+    assert neck_calls.count == 1
+
+
+def test_frame_loss_adds_the_current_frames_own_loss():
+    """frame_loss_weight w: the propagated loss as before, plus w times the
+    task loss on the current frame's own features (eval mode: BN statistics
+    do not depend on the batch the two frames share)."""
+    cfg = dff_cfg()
+    plain = build_model(cfg).eval()
+    cfg['frame_loss_weight'] = 0.5
+    model = build_model(cfg).eval()
+    model.load_state_dict(plain.state_dict())
+    clips = torch.randn(2, 2, 3, 32, 32)
+    samples = [sample('v', 5, label=True) for _ in range(2)]
+    losses = model.loss(clips, samples)
+    torch.testing.assert_close(losses['decode.loss_ce'],
+                               plain.loss(clips, samples)['decode.loss_ce'])
+    own = model.decode_head.loss(model.extract_feat(clips[:, 0]), samples,
+                                 model.train_cfg)
+    torch.testing.assert_close(losses['frame.decode.loss_ce'],
+                               0.5 * own['loss_ce'])
+    # Accuracies are logged unweighted.
+    torch.testing.assert_close(losses['frame.decode.acc_seg'],
+                               own['acc_seg'])
+    cfg['frame_loss_weight'] = -1.0
+    with pytest.raises(ValueError, match='frame_loss_weight'):
+        build_model(cfg)

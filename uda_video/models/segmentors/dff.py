@@ -11,17 +11,20 @@ Training uses (current, key) pairs: clips with ``frame_offsets = [0, -g]``,
 the labelled current frame at index 0 and the key frame at index 1; the
 dataset's offset range gives random gaps. The loss is taken on the propagated
 features, so gradients reach the feature network, the scale field and the
-flow network.
+flow network; ``frame_loss_weight`` adds the loss on the current frame's own
+features.
 """
 from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         SampleList, add_prefix)
 
 from uda_video.ops import flow_warp, resize_flow
 from uda_video.registry import MODELS
 from .. import flow  # noqa: F401  (registers the flow networks DFF builds)
+from ..losses.utils import scale_losses
 from .base_video import clip_frames
 from .stateful import StatefulVideoSegmentor
 
@@ -99,6 +102,10 @@ class DFFSegmentor(StatefulVideoSegmentor):
             ``out_channels`` entry per feature level; None = no scale field.
         flow_input_scale (float): The frames are resized by this factor
             before the flow network (DFF uses 0.5).
+        frame_loss_weight (float): Weight of an extra loss on the current
+            frame's own features (keys ``frame.*``). The feature network
+            otherwise learns only through features propagated from the key
+            frame; 0 (default) is the DFF paper's training.
         test_cfg (dict): mmseg's test_cfg (mode 'whole') plus
             ``key_frame_interval`` (int >= 1, default 5) and
             ``key_frame_phase`` (see :func:`key_frame_phase`, default 0).
@@ -110,6 +117,7 @@ class DFFSegmentor(StatefulVideoSegmentor):
                  flow_net: ConfigType,
                  scale_field: OptConfigType = None,
                  flow_input_scale: float = 1.0,
+                 frame_loss_weight: float = 0.0,
                  neck: OptConfigType = None,
                  auxiliary_head: OptConfigType = None,
                  train_cfg: OptConfigType = None,
@@ -134,6 +142,10 @@ class DFFSegmentor(StatefulVideoSegmentor):
             raise ValueError('DFFSegmentor.flow_input_scale must be > 0, got '
                              f'{flow_input_scale}')
         self.flow_input_scale = float(flow_input_scale)
+        if not frame_loss_weight >= 0:
+            raise ValueError('DFFSegmentor.frame_loss_weight must be >= 0, '
+                             f'got {frame_loss_weight}')
+        self.frame_loss_weight = float(frame_loss_weight)
         key_frame_interval(test_cfg)  # fail at build time, not mid-test
         key_frame_phase(test_cfg)
 
@@ -180,7 +192,8 @@ class DFFSegmentor(StatefulVideoSegmentor):
         return propagate_features(key_feats, flow, scales)
 
     def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
-        """Losses on features propagated from frame 1 (key) to frame 0.
+        """Losses on features propagated from frame 1 (key) to frame 0, and
+        with ``frame_loss_weight > 0`` on frame 0's own features (``frame.*``).
 
         Args:
             inputs: N x T x C x H x W clips, T >= 2, frame_offsets [0, -g].
@@ -193,9 +206,27 @@ class DFFSegmentor(StatefulVideoSegmentor):
                 'frame_offsets [0, -g] (T >= 2), got inputs of shape '
                 f'{tuple(inputs.shape)}')
         cur, key = clips[:, 0], clips[:, 1]
-        key_feats = self.extract_feat(key)
+        if self.frame_loss_weight > 0:
+            # One pass of the feature network over key and current frames.
+            both = self.extract_feat(torch.cat([key, cur]))
+            n = key.shape[0]
+            key_feats = [f[:n] for f in both]
+            cur_feats = [f[n:] for f in both]
+        else:
+            key_feats = self.extract_feat(key)
         feats = self.propagate(
             self.flow_inputs(cur), self.flow_inputs(key), key_feats)
+        losses = self._task_losses(feats, data_samples)
+        if self.frame_loss_weight > 0:
+            frame_losses = self._task_losses(cur_feats, data_samples)
+            losses.update(
+                add_prefix(
+                    scale_losses(frame_losses, self.frame_loss_weight),
+                    'frame'))
+        return losses
+
+    def _task_losses(self, feats: Sequence[torch.Tensor],
+                     data_samples: SampleList) -> dict:
         losses = self._decode_head_forward_train(feats, data_samples)
         if self.with_auxiliary_head:
             losses.update(

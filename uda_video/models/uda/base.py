@@ -19,6 +19,7 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.utils import OptSampleList, SampleList
 
 from uda_video.registry import MODELS
+from ..losses.utils import scale_losses
 from ..segmentors.base_video import clip_frames
 
 ConfigType = Union[dict, ConfigDict]
@@ -152,10 +153,7 @@ class UDASegmentor(BaseModel):
     def scaled(self, losses: Dict[str, torch.Tensor],
                weight: float) -> Dict[str, torch.Tensor]:
         """Multiply every loss term (keys containing 'loss') by ``weight``."""
-        return {
-            k: v * weight if 'loss' in k else v
-            for k, v in losses.items()
-        }
+        return scale_losses(losses, weight)
 
     def update(self, optim_wrapper: OptimWrapper,
                losses: Dict[str, torch.Tensor],

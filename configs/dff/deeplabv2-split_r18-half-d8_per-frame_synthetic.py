@@ -1,0 +1,13 @@
+# The per-frame baseline of split DeepLab-v2 (DFF) on the synthetic benchmark: the same
+# feature and task network, trained on the same labelled frames and schedule, run
+# on every frame.
+_base_ = './dff_deeplabv2-split_r18-half-d8_flownets_synthetic.py'
+model = dict(
+    _delete_=True,
+    type='ClipEncoderDecoder',
+    data_preprocessor={{_base_.model.data_preprocessor}},
+    backbone={{_base_.model.backbone}},
+    neck={{_base_.model.neck}},
+    decode_head={{_base_.model.decode_head}},
+    test_cfg=dict(mode='whole'))
+train_dataloader = dict(dataset=dict(frame_offsets=[0]))

@@ -1,0 +1,3 @@
+from .conv_neck import ConvNeck
+
+__all__ = ['ConvNeck']
