@@ -2,7 +2,7 @@
 
     python tools/aggregate_seeds.py work_dirs/table_s0/results.json \
         work_dirs/table_s1/results.json work_dirs/table_s2/results.json \
-        [--metrics mIoU vpq_all] [--out FILE.json]
+        [--metrics mIoU svpq_all] [--out FILE.json]
 
 Each file maps a method to its metrics (``{"VAT": {"mIoU": 20.98, ...}}``).
 Prints a markdown table, one row per method in the order of the first file:
@@ -69,7 +69,7 @@ def markdown(result: Dict[str, Dict[str, dict]], metrics: Sequence[str],
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('results', nargs='+', help='results.json per seed')
-    parser.add_argument('--metrics', nargs='+', default=['mIoU', 'vpq_all'])
+    parser.add_argument('--metrics', nargs='+', default=['mIoU', 'svpq_all'])
     parser.add_argument('--out', help='JSON with means, stds and values')
     args = parser.parse_args(argv)
     tables = {}

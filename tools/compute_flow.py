@@ -1,11 +1,33 @@
-"""Precompute optical flow of a dataset split with a classical backend.
+"""Precompute optical flow with a classical backend: a split, or the pairs a config reads.
 
     python tools/compute_flow.py IMG_DIR OUT_DIR [--method dis|farneback]
         [--preset medium] [--direction fw bw] [--suffix .png .jpg]
-        [--naming auto|generic|vps] [--shard I/N]
+        [--naming auto|generic|vps] [--shard I/N] [--workers N]
+    python tools/compute_flow.py --config CONFIG [--scale W H | --full-size]
+        [--all-datasets] [--dry-run] [--method ...] [--shard I/N] [--workers N]
 
-Every image under IMG_DIR (recursively) is a frame; ``--naming`` says how a
-frame's name gives its video and its place in the video:
+**Config mode** (``--config``) computes only the flow files a config's
+datasets load: every dataset of its ``*_dataloader`` entries (UDADataset
+sources and targets included) that sets ``load_flow`` is built as configured
+(keys: its labelled frames, or every frame with ``all_frames``) and, for each
+key frame and each offset its ``frame_offsets`` can draw (borders clamped as in
+training), the pair (key, key +- 1) is written where the dataset looks for it
+(``flow_fw``/``flow_bw`` of the key; with ``load_flow_back`` also the
+reference's flow towards the key). ``--all-datasets`` also takes datasets
+without ``load_flow`` (their offsets -1 and +1). Pairs are de-duplicated and
+sorted, so every process of a ``--shard`` run sees the same list.
+
+Resolution: the flow is estimated at the size the dataset's pipeline resizes
+the frames to (the largest size of its ``Resize`` / ``RandomResize`` /
+``FlowAwareResize``; never above the frame's size), then resized to the
+frame's size with its vectors rescaled and written at the frame's size, since
+``LoadClip`` requires flow files of the frame's size (the pipeline's resize
+brings both back to the training size). ``--scale W H`` sets the estimation
+size (as a keep-ratio bound), ``--full-size`` estimates at the frame's size.
+
+**Folder mode** (IMG_DIR OUT_DIR): every image under IMG_DIR (recursively) is
+a frame; ``--naming`` says how a frame's name gives its video and its place in
+the video:
 
 * ``generic``: the name ends with its frame number, optionally followed by a
   fixed tail (``aachen_000000_000019_leftImg8bit.png``, ``001_00042.jpg``);
@@ -29,15 +51,24 @@ frame's name gives its video and its place in the video:
 
 Flow files are in the project's format (uda_video.datasets.flow_io: 16-bit
 PNG, KITTI encoding, docs/conventions.md); there is no fw file for a video's
-last frame and no bw file for its first. Existing files are skipped, so an
-interrupted run resumes; ``--shard I/N`` (0 <= I < N) processes every N-th
-frame pair starting at I, so N processes split one split's work.
+last frame and no bw file for its first.
+
+Both modes: files are written atomically (temporary file, then rename); an
+existing file is skipped when it is a complete 16-bit RGB PNG of its frame's
+size, and recomputed otherwise (a truncated or foreign file), so an
+interrupted run resumes. ``--shard I/N`` (0 <= I < N) processes every N-th
+pair starting at I, so N processes (or machines) split the work; ``--workers
+N`` runs N processes here. Progress: a bar on a terminal, else a line with the
+rate and the time left every 5% of the pairs.
 """
 import argparse
+import multiprocessing
 import os
 import os.path as osp
 import re
+import struct
 import sys
+import time
 from collections import defaultdict
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -45,6 +76,7 @@ import cv2
 
 from uda_video.datasets.cityscapes_vps import VPS_FRAME_RE
 from uda_video.datasets.flow_io import write_flow
+from uda_video.datasets.transforms.geometry import resize_flow
 from uda_video.models.flow.classical import ClassicalFlow
 
 _FRAME_RE = re.compile(r'^(?P<prefix>.*?)(?P<number>\d+)(?P<tail>\D*)$')
@@ -52,10 +84,15 @@ NAMINGS = ('auto', 'generic', 'vps')
 
 
 class FlowTask(NamedTuple):
-    """Flow from frame ``src`` to frame ``dst`` written to ``out``."""
+    """Flow from frame ``src`` to frame ``dst`` written to ``out``.
+
+    ``scale``: estimate at this (w, h) keep-ratio bound (None: frame size);
+    the file is always written at the frame's size.
+    """
     src: str
     dst: str
     out: str
+    scale: Optional[Tuple[int, int]] = None
 
 
 def parse_frame_name(stem: str) -> Tuple[str, int, str]:
@@ -245,6 +282,11 @@ def list_frames(img_dir: str, suffixes: Sequence[str]) -> List[str]:
     return sorted(found)
 
 
+# -- reading, checking and writing one pair ----------------------------------
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+_PNG_IEND = b'\x00\x00\x00\x00IEND\xaeB`\x82'
+
+
 def _read(path: str):
     img = cv2.imread(path, cv2.IMREAD_COLOR)
     if img is None:
@@ -252,42 +294,397 @@ def _read(path: str):
     return img
 
 
+def image_hw(path: str) -> Tuple[int, int]:
+    """(h, w) of an image from its header (the pixels are not decoded)."""
+    from PIL import Image
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except (OSError, SyntaxError) as e:
+        raise ValueError(f'could not read image {path} ({e})') from None
+    return h, w
+
+
+def flow_file_ok(path: str, frame_hw: Tuple[int, int]) -> bool:
+    """Whether ``path`` is a complete flow PNG of the frame's size.
+
+    Checks the PNG signature, a 16-bit RGB header of ``frame_hw`` = (h, w) and
+    the closing IEND chunk (a file cut short by a kill lacks it); the pixels
+    are not decoded.
+    """
+    try:
+        if os.path.getsize(path) < len(_PNG_SIGNATURE) + 25 + len(_PNG_IEND):
+            return False
+        with open(path, 'rb') as f:
+            head = f.read(26)
+            f.seek(-len(_PNG_IEND), os.SEEK_END)
+            tail = f.read()
+    except OSError:
+        return False
+    if head[:8] != _PNG_SIGNATURE or head[12:16] != b'IHDR':
+        return False
+    w, h = struct.unpack('>II', head[16:24])
+    return (h, w) == tuple(frame_hw) and head[24] == 16 and head[25] == 2 \
+        and tail == _PNG_IEND
+
+
+def estimate_hw(frame_hw: Tuple[int, int],
+                scale: Optional[Tuple[int, int, bool]]) -> Tuple[int, int]:
+    """(h, w) the flow of a frame of ``frame_hw`` is estimated at.
+
+    Args:
+        scale: None (the frame's size) or (w, h, keep_ratio) as mmcv's
+            Resize: with keep_ratio the frame is fitted into the long / short
+            side bounds, else resized to (w, h). Never above the frame's size.
+    """
+    h0, w0 = frame_hw
+    if scale is None:
+        return h0, w0
+    w, h, keep_ratio = scale
+    if keep_ratio:
+        factor = min(max(w, h) / max(w0, h0), min(w, h) / min(w0, h0))
+        h, w = int(h0 * factor + 0.5), int(w0 * factor + 0.5)
+    return min(h, h0), min(w, w0)
+
+
+def compute_pair(backend: ClassicalFlow, task: FlowTask) -> None:
+    """Estimate ``task``'s flow (at its scale) and write it at frame size."""
+    src, dst = _read(task.src), _read(task.dst)
+    h, w = src.shape[:2]
+    if dst.shape[:2] != (h, w):
+        raise ValueError(f'frames {task.src} ({w}x{h}) and {task.dst} '
+                         f'({dst.shape[1]}x{dst.shape[0]}) differ in size')
+    eh, ew = estimate_hw((h, w), task.scale)
+    if (eh, ew) != (h, w):
+        small = [cv2.resize(im, (ew, eh), interpolation=cv2.INTER_AREA)
+                 for im in (src, dst)]
+        flow = resize_flow(backend.compute(*small), (h, w))
+    else:
+        flow = backend.compute(src, dst)
+    write_flow(task.out, flow)
+
+
+# -- running many pairs: workers and progress --------------------------------
+class Progress:
+    """A bar on a terminal; else a line every 5% with rate and time left."""
+
+    def __init__(self, total: int, enabled: bool, tty: bool) -> None:
+        self.total, self.done, self.start = total, 0, time.time()
+        self.enabled = enabled and total > 0
+        self.bar = None
+        if self.enabled and tty:
+            from mmengine.utils import ProgressBar
+            self.bar = ProgressBar(total)
+        self.every = max(1, total // 20)
+
+    def update(self) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.update()
+            if self.done == self.total:
+                sys.stdout.write('\n')
+            return
+        if self.done % self.every == 0 or self.done == self.total:
+            rate = self.done / max(time.time() - self.start, 1e-9)
+            left = (self.total - self.done) / rate
+            print(f'{self.done}/{self.total} pairs, {rate:.2f} pairs/s, '
+                  f'{left / 3600:.2f} h left', flush=True)
+
+
+_WORKER_BACKEND = None
+
+
+def _init_worker(method: str, preset: str) -> None:
+    global _WORKER_BACKEND
+    cv2.setNumThreads(1)  # one process per core
+    _WORKER_BACKEND = ClassicalFlow(method=method, preset=preset)
+
+
+def _work(task: FlowTask) -> str:
+    compute_pair(_WORKER_BACKEND, task)
+    return task.out
+
+
+def pending(tasks: Sequence[FlowTask]) -> List[FlowTask]:
+    """The tasks whose file is missing or not a valid flow of its frame."""
+    return [t for t in tasks if not flow_file_ok(t.out, image_hw(t.src))]
+
+
+def compute_tasks(tasks: Sequence[FlowTask], method: str, preset: str,
+                  workers: int = 1, progress: bool = False
+                  ) -> Tuple[int, int]:
+    """Compute the pending ``tasks``. Returns (written, skipped)."""
+    if workers < 1:
+        raise ValueError(f'--workers must be >= 1, got {workers}')
+    todo = pending(tasks)
+    bar = Progress(len(todo), progress, sys.stdout.isatty())
+    if workers == 1 or len(todo) <= 1:
+        backend = ClassicalFlow(method=method, preset=preset)
+        for task in todo:
+            compute_pair(backend, task)
+            bar.update()
+    else:
+        # spawn: a fork after OpenCV's thread pool ran can deadlock
+        ctx = multiprocessing.get_context('spawn')
+        with ctx.Pool(workers, initializer=_init_worker,
+                      initargs=(method, preset)) as pool:
+            for _ in pool.imap_unordered(_work, todo, chunksize=2):
+                bar.update()
+    return len(todo), len(tasks) - len(todo)
+
+
+def shard_of(tasks: Sequence, shard: Tuple[int, int]) -> list:
+    """Every N-th task starting at I for ``shard`` = (I, N)."""
+    index, count = shard
+    return list(tasks[index::count])
+
+
 def run(img_dir: str, out_dir: str, method: str, preset: str,
         directions: Sequence[str], suffixes: Sequence[str],
         shard: Tuple[int, int], progress: bool,
-        naming: str = 'auto') -> Tuple[int, int]:
-    """Compute this shard's missing flows. Returns (written, skipped)."""
+        naming: str = 'auto', workers: int = 1,
+        scale: Optional[Tuple[int, int, bool]] = None) -> Tuple[int, int]:
+    """Folder mode: this shard's missing flows. Returns (written, skipped)."""
     tasks = flow_tasks(img_dir, out_dir, list_frames(img_dir, suffixes),
                        directions, naming)
-    index, count = shard
-    mine = tasks[index::count]
-    todo = [t for t in mine if not osp.isfile(t.out)]
-    backend = ClassicalFlow(method=method, preset=preset)
-    bar = None
-    if progress and todo:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(todo))
-    for task in todo:
-        flow = backend.compute(_read(task.src), _read(task.dst))
-        write_flow(task.out, flow)
-        if bar is not None:
-            bar.update()
-    if bar is not None:
-        sys.stdout.write('\n')
-    return len(todo), len(mine) - len(todo)
+    tasks = [t._replace(scale=scale) for t in tasks]
+    return compute_tasks(shard_of(tasks, shard), method, preset, workers,
+                         progress)
+
+
+# -- config mode: the pairs a config's datasets read -------------------------
+RESIZE_TYPES = ('Resize', 'FlowAwareResize', 'RandomResize',
+                'RandomChoiceResize')
+
+
+def _wh(scale) -> Optional[Tuple[int, int]]:
+    if isinstance(scale, (int, float)):
+        return int(scale), int(scale)
+    if (isinstance(scale, (list, tuple)) and len(scale) == 2
+            and all(isinstance(v, (int, float)) for v in scale)):
+        return int(scale[0]), int(scale[1])
+    if isinstance(scale, (list, tuple)) and scale:  # a range / choice list
+        sizes = [_wh(s) for s in scale]
+        sizes = [s for s in sizes if s is not None]
+        return max(sizes, key=lambda s: s[0] * s[1]) if sizes else None
+    return None
+
+
+def pipeline_scale(pipeline) -> Optional[Tuple[int, int, bool]]:
+    """The largest (w, h, keep_ratio) a pipeline resizes frames to, or None.
+
+    Reads ``Resize``/``FlowAwareResize`` (``scale``), ``RandomResize``
+    (``scale`` times the top of ``ratio_range``) and ``RandomChoiceResize``
+    (the largest of ``scales``), nested in any ``transforms`` list (e.g.
+    ``ClipBroadcaster``); ``keep_ratio`` as the transform sets it.
+    """
+    found = []
+
+    def walk(node):
+        if isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind = str(node.get('type', '')).split('.')[-1]
+        if kind in RESIZE_TYPES:
+            wh = _wh(node.get('scales' if kind == 'RandomChoiceResize'
+                              else 'scale'))
+            if wh is not None:
+                if kind == 'RandomResize' and node.get('ratio_range'):
+                    top = max(node['ratio_range'])
+                    wh = (int(wh[0] * top + 0.5), int(wh[1] * top + 0.5))
+                kwargs = node.get('resize_cfg', node)
+                found.append((wh[0], wh[1],
+                              bool(kwargs.get('keep_ratio', False))))
+        for key in ('transforms', 'transform'):
+            if key in node:
+                walk(node[key])
+
+    walk(pipeline)
+    return max(found, key=lambda s: s[0] * s[1]) if found else None
+
+
+def _layout_cityscapes_seq(ds, img_path):
+    return (osp.join(ds.data_root, 'leftImg8bit_sequence', ds.split),
+            osp.join(ds.data_root, 'flow', ds.split))
+
+
+def _layout_viper(ds, img_path):
+    return (osp.join(ds.data_root, ds.split, 'img'),
+            osp.join(ds.data_root, ds.split, 'flow'))
+
+
+def _layout_vps(ds, img_path):
+    img_dir = osp.dirname(img_path)  # {split}/img_all (or img)
+    return img_dir, osp.join(osp.dirname(img_dir), 'flow')
+
+
+# Dataset type -> (folder its frames lie under, folder of its flow files).
+FLOW_LAYOUTS = {
+    'CityscapesSeqDataset': _layout_cityscapes_seq,
+    'VIPERDataset': _layout_viper,
+    'CityscapesVPSDataset': _layout_vps,
+}
+
+
+def flow_file(dataset, img_path: str, direction: str) -> str:
+    """Where ``dataset`` looks for the ``direction`` ('fw'/'bw') flow of a
+    frame: ``{flow root}/{folder}/{name up to the frame number}_flow_{d}.png``
+    (the layouts of :data:`FLOW_LAYOUTS`)."""
+    for cls in type(dataset).__mro__:
+        if cls.__name__ in FLOW_LAYOUTS:
+            img_root, flow_root = FLOW_LAYOUTS[cls.__name__](dataset,
+                                                             img_path)
+            break
+    else:
+        raise TypeError(f'{type(dataset).__name__}: no flow layout known '
+                        f'(supported: {", ".join(FLOW_LAYOUTS)})')
+    rel = osp.relpath(img_path, img_root)
+    stem = osp.splitext(osp.basename(rel))[0]
+    tail = parse_frame_name(stem)[2]
+    return osp.join(flow_root, osp.dirname(rel),
+                    f'{stem[:len(stem) - len(tail)]}_flow_{direction}.png')
+
+
+def config_dataset_cfgs(cfg) -> List[Tuple[str, dict]]:
+    """(where, dataset config) of every leaf dataset of the ``*_dataloader``
+    entries (train, val, test first), UDADataset parts included."""
+    names = [k for k in ('train_dataloader', 'val_dataloader',
+                         'test_dataloader') if k in cfg]
+    names += sorted(k for k in cfg.keys()
+                    if k.endswith('_dataloader') and k not in names)
+    found, seen = [], set()
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if 'data_root' in node and 'type' in node:
+                key = repr(sorted((k, repr(v)) for k, v in node.items()))
+                if key not in seen:  # test_dataloader = val_dataloader
+                    seen.add(key)
+                    found.append((where, node))
+                return
+            for k, v in node.items():
+                if k != 'pipeline':
+                    walk(v, f'{where}.{k}')
+        elif isinstance(node, (list, tuple)):
+            for i, v in enumerate(node):
+                walk(v, f'{where}[{i}]')
+
+    for name in names:
+        loader = cfg.get(name)
+        if isinstance(loader, dict) and 'dataset' in loader:
+            walk(loader['dataset'], f'{name}.dataset')
+    return found
+
+
+def build_index(dataset_cfg: dict):
+    """The dataset of ``dataset_cfg`` indexed without pipeline or flow."""
+    from mmengine.registry import DefaultScope
+
+    from uda_video.registry import DATASETS
+    cfg = dict(dataset_cfg)
+    cfg.update(load_flow=False, load_flow_back=False, pipeline=[],
+               lazy_init=False, serialize_data=False)
+    with DefaultScope.overwrite_default_scope('uda_video'):
+        return DATASETS.build(cfg)
+
+
+def dataset_pairs(dataset, with_back: bool,
+                  scale: Optional[Tuple[int, int, bool]]) -> List[FlowTask]:
+    """The flow files ``dataset``'s samples read (module docstring)."""
+    from mmseg.datasets import BaseSegDataset
+    tasks = []
+    for idx in range(len(dataset)):
+        info = BaseSegDataset.get_data_info(dataset, idx)
+        frames = dataset.videos[info['video_index']]['frames']
+        fi, n = info['frame_id'], len(frames)
+        key = frames[fi]['img_path']
+        steps = set()
+        for lo, hi in dataset.offsets[1:]:
+            for off in range(lo, hi + 1):
+                d = min(max(fi + off, 0), n - 1) - fi
+                if abs(d) == 1:  # flow is stored between neighbours only
+                    steps.add(d)
+        for d in sorted(steps):
+            ref = frames[fi + d]['img_path']
+            tasks.append(FlowTask(key, ref, flow_file(
+                dataset, key, 'fw' if d > 0 else 'bw'), scale))
+            if with_back:  # reference -> key, on the reference's grid
+                tasks.append(FlowTask(ref, key, flow_file(
+                    dataset, ref, 'fw' if d < 0 else 'bw'), scale))
+    return tasks
+
+
+def _area(scale) -> float:
+    return float('inf') if scale is None else scale[0] * scale[1]
+
+
+def config_tasks(cfg, all_datasets: bool = False,
+                 scale: Optional[Tuple[int, int, bool]] = None,
+                 full_size: bool = False, log=print) -> List[FlowTask]:
+    """The de-duplicated, sorted flow tasks of a config's datasets.
+
+    Args:
+        cfg: an mmengine Config (or dict) with ``*_dataloader`` entries.
+        all_datasets: also datasets without ``load_flow``.
+        scale: (w, h, keep_ratio) estimation size for every pair; None: each
+            dataset's pipeline scale (:func:`pipeline_scale`).
+        full_size: estimate at the frames' size.
+        log: where one summary line per dataset goes.
+    """
+    by_out: Dict[str, FlowTask] = {}
+    for where, dcfg in config_dataset_cfgs(cfg):
+        if not (dcfg.get('load_flow') or all_datasets):
+            continue
+        ds_scale = None if full_size else (
+            scale or pipeline_scale(dcfg.get('pipeline', [])))
+        ds = build_index(dcfg)
+        tasks = dataset_pairs(ds, bool(dcfg.get('load_flow_back')), ds_scale)
+        size = ('frame size' if ds_scale is None else
+                f'{ds_scale[0]}x{ds_scale[1]}'
+                f'{" (keep ratio)" if ds_scale[2] else ""}')
+        log(f'{where}: {dcfg["type"]} {dcfg.get("split")} '
+            f'({ds.data_root}), {len(ds)} keys, {len(tasks)} pairs, '
+            f'estimated at {size}')
+        for t in tasks:
+            old = by_out.get(t.out)
+            if old is None or _area(t.scale) > _area(old.scale):
+                by_out[t.out] = t
+    return [by_out[k] for k in sorted(by_out)]
 
 
 def parse_args(argv=None):
+    from mmengine.config import DictAction
     parser = argparse.ArgumentParser(
-        description='Write classical optical flow for every frame of a split')
-    parser.add_argument('img_dir', help='folder of the split\'s frames')
-    parser.add_argument('out_dir', help='folder for the flow files')
+        description='Write classical optical flow for the frames of a split '
+        '(IMG_DIR OUT_DIR) or for the pairs a config reads (--config)')
+    parser.add_argument('img_dir', nargs='?',
+                        help='folder of the split\'s frames')
+    parser.add_argument('out_dir', nargs='?', help='folder for the flow files')
+    parser.add_argument('--config', help='compute the pairs this config\'s '
+                        'datasets load (instead of IMG_DIR OUT_DIR)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings (key=value)')
+    parser.add_argument('--all-datasets', action='store_true',
+                        help='--config: also datasets without load_flow')
+    parser.add_argument('--dry-run', action='store_true',
+                        help='list the pair counts and stop')
+    parser.add_argument('--scale', nargs=2, type=int, metavar=('W', 'H'),
+                        help='estimate flow at this keep-ratio size bound '
+                        '(default: the config pipeline\'s; folder mode: the '
+                        'frame size); files are written at frame size')
+    parser.add_argument('--full-size', action='store_true',
+                        help='estimate flow at the frames\' size')
     parser.add_argument('--method', choices=['dis', 'farneback'],
                         default='dis')
     parser.add_argument('--preset', choices=['ultrafast', 'fast', 'medium'],
                         default='medium', help='DIS preset')
     parser.add_argument('--direction', nargs='+', choices=['fw', 'bw'],
-                        default=['fw', 'bw'])
+                        default=['fw', 'bw'], help='folder mode directions')
     parser.add_argument('--suffix', nargs='+', default=['.png', '.jpg'],
                         help='image suffixes to take as frames')
     parser.add_argument('--naming', choices=NAMINGS, default='auto',
@@ -296,17 +693,64 @@ def parse_args(argv=None):
                         '(vps when every name is one)')
     parser.add_argument('--shard', type=parse_shard, default=(0, 1),
                         help='I/N: process every N-th flow starting at I')
-    return parser.parse_args(argv)
+    parser.add_argument('--workers', type=int, default=1,
+                        help='processes on this machine (one per core)')
+    args = parser.parse_args(argv)
+    if args.config is not None and (args.img_dir or args.out_dir):
+        parser.error('give either --config or IMG_DIR OUT_DIR, not both')
+    if args.config is None and not (args.img_dir and args.out_dir):
+        parser.error('give IMG_DIR and OUT_DIR, or --config CONFIG')
+    if args.scale is not None and args.full_size:
+        parser.error('--scale and --full-size exclude each other')
+    if args.workers < 1:
+        parser.error(f'--workers must be >= 1, got {args.workers}')
+    return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    written, skipped = run(args.img_dir, args.out_dir, args.method,
-                           args.preset, args.direction, args.suffix,
-                           args.shard, progress=sys.stdout.isatty(),
-                           naming=args.naming)
+    scale = None if args.scale is None else (*args.scale, True)
+    progress = not args.dry_run
+    if args.config is None:
+        if args.dry_run:
+            tasks = shard_of(flow_tasks(
+                args.img_dir, args.out_dir,
+                list_frames(args.img_dir, args.suffix), args.direction,
+                args.naming), args.shard)
+            print(f'{len(tasks)} pairs, {len(pending(tasks))} to compute')
+            return
+        written, skipped = run(args.img_dir, args.out_dir, args.method,
+                               args.preset, args.direction, args.suffix,
+                               args.shard, progress=progress,
+                               naming=args.naming, workers=args.workers,
+                               scale=scale)
+        print(f'shard {args.shard[0]}/{args.shard[1]}: wrote {written} flow '
+              f'files, skipped {skipped} existing, under {args.out_dir}')
+        return
+    from mmengine.config import Config
+
+    from uda_video.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    tasks = config_tasks(cfg, all_datasets=args.all_datasets, scale=scale,
+                         full_size=args.full_size)
+    if not tasks:
+        raise SystemExit(f'{args.config}: no dataset loads flow '
+                         '(load_flow=True); --all-datasets takes every '
+                         'dataset\'s offsets -1/+1')
+    mine = shard_of(tasks, args.shard)
+    if args.dry_run:
+        print(f'{len(tasks)} pairs in all, {len(mine)} in shard '
+              f'{args.shard[0]}/{args.shard[1]}, {len(pending(mine))} to '
+              'compute')
+        return
+    written, skipped = compute_tasks(mine, args.method, args.preset,
+                                     args.workers, progress)
     print(f'shard {args.shard[0]}/{args.shard[1]}: wrote {written} flow '
-          f'files, skipped {skipped} existing, under {args.out_dir}')
+          f'files, skipped {skipped} existing ({len(tasks)} pairs of '
+          f'{args.config})')
 
 
 if __name__ == '__main__':

@@ -176,7 +176,7 @@ def main():
         with open(out) as fh:
             results[name] = json.load(fh)
     keys = sorted({k for m in results.values() for k, v in m.items()
-                   if k in ('mIoU', 'vpq_all', 'vpq_stuff', 'vpq_thing')})
+                   if k in ('mIoU', 'svpq_all', 'svpq_stuff', 'svpq_thing')})
     print('\n[demo] results on the synthetic target val split '
           f'({args.iters} iterations per stage, seed {args.seed}, '
           f'{(time.time() - start) / 60:.1f} min)')

@@ -5,12 +5,15 @@
 
 CONFIG is a SelfTrainingUDA config; its model settings (num_frames,
 keep_fraction, max_threshold, consistency, flow source) define the labels and
-its ``pseudo_label_dataloader`` the target clips to label (key frames with
-their neighbours, no random augmentation). Class-balanced thresholds are taken
-over the whole split. Writes ``DIR/{video_id}/{frame_id:06d}.png`` (class ids,
-255 = ignore) and ``DIR/statistics.json`` (thresholds, per-class kept pixels);
-train on them with ``model.pseudo_labels='files'``,
-``model.pseudo_label_dir=DIR``.
+its ``pseudo_label_dataloader`` the target clips to label (every frame with
+its neighbours, no random augmentation); it must cover every frame the
+training target set (``train_dataloader.dataset.target``) uses, else the tool
+stops naming a missing frame. Class-balanced thresholds are taken over the
+whole split. Writes ``DIR/{video_id}/{frame_id:06d}.png`` (class ids, 255 =
+ignore, at the loader's resolution) and ``DIR/statistics.json`` (thresholds,
+per-class kept pixels); train on them with ``model.pseudo_labels='files'``
+and ``LoadPseudoLabel`` with ``pseudo_label_dir=DIR`` in the target pipeline
+(docs/uda.md, "Pseudo labels").
 """
 import argparse
 import json
@@ -31,7 +34,7 @@ from uda_video.models.uda import (SelfTrainingUDA, confidence_histogram,
                                   fuse_probs, temporal_agreement,
                                   thresholds_from_histogram, warp_clip_probs)
 from uda_video.models.uda.self_training import pseudo_label_path
-from uda_video.registry import MODELS
+from uda_video.registry import DATASETS, MODELS
 from uda_video.utils import register_all_modules
 
 BINS = 1000
@@ -55,6 +58,38 @@ def progress(total):
     return ProgressBar(total) if sys.stdout.isatty() else None
 
 
+def frame_keys(dataset) -> dict:
+    """(video_id, frame_id) -> img_path of every sample of a video dataset."""
+    keys = {}
+    for idx in range(len(dataset)):
+        info = dataset.get_data_info(idx)
+        keys[(str(info['video_id']), int(info['frame_id']))] = info['img_path']
+    return keys
+
+
+def check_coverage(cfg: Config, loader_dataset, out: str) -> None:
+    """Refuse a pseudo_label_dataloader that misses a frame of the training
+    target set (the frames ``LoadPseudoLabel`` will ask for)."""
+    train = cfg.get('train_dataloader', {}).get('dataset', {})
+    if not isinstance(train, dict) or 'target' not in train:
+        return
+    target = train['target'].copy()
+    target.update(pipeline=[], load_flow=False, load_flow_back=False,
+                  lazy_init=False)
+    needed = frame_keys(DATASETS.build(target))
+    labelled = frame_keys(loader_dataset)
+    missing = sorted(set(needed) - set(labelled))
+    if missing:
+        video_id, frame_id = missing[0]
+        raise ValueError(
+            f'pseudo_label_dataloader labels {len(labelled)} frames but the '
+            f'training target set (train_dataloader.dataset.target) uses '
+            f'{len(needed)}; {len(missing)} would have no pseudo label, e.g. '
+            f'{pseudo_label_path(out, video_id, frame_id)} for '
+            f'{needed[missing[0]]} (label every frame the target set uses: '
+            'all_frames=True, the same data_root and split)')
+
+
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules(init_default_scope=True)
@@ -65,7 +100,10 @@ def main(argv=None):
         raise KeyError(f'{args.config} has no pseudo_label_dataloader (the '
                        'target clips to label)')
     cfg.model.pseudo_labels = 'online'
-    cfg.model.pop('pseudo_label_dir', None)
+    # Before anything is computed: the clips to label must cover the
+    # training target set.
+    check_coverage(cfg, DATASETS.build(cfg.pseudo_label_dataloader.dataset),
+                   args.out)
     model = MODELS.build(cfg.model)
     if not isinstance(model, SelfTrainingUDA):
         raise TypeError(f'{args.config}: model must be a SelfTrainingUDA, '

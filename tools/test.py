@@ -2,6 +2,7 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
                          [--color-out DIR] [--show-dir DIR]
+                         [--format-vps DIR]
                          [--cfg-options ...] [--launcher ...]
 
 Every metric of ``test_evaluator`` (one or a list: VideoIoUMetric, VPQMetric,
@@ -9,7 +10,11 @@ TemporalConsistencyMetric, ...) runs in the same pass. Writes
 ``WORK_DIR/test_results.json`` (all metrics, config, checkpoint) and
 ``WORK_DIR/per_class_results.md`` (per-class values, e.g. ``IoU.road``);
 ``--out`` saves the predicted label maps as PNG, ``--color-out`` the same
-colourized with the dataset's palette.
+colourized with the dataset's palette; ``--format-vps`` writes the
+predictions of a Cityscapes-VPS test as the official submission
+(``DIR/pred.json``, ``DIR/pan_pred/<image id>.png``, read by
+``tools/eval_vpq.py``), with the instances of the config's ``VPQMetric``
+(derived ones when it sets ``derive_instances``).
 """
 import argparse
 import json
@@ -21,12 +26,13 @@ from collections import OrderedDict
 
 import numpy as np
 from mmengine.config import Config, DictAction
-from mmengine.dist import is_main_process
+from mmengine.dist import get_world_size, is_main_process
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 from PIL import Image
 
 from uda_video.engine import TestProgressBarHook
+from uda_video.evaluation.vps_submission import VPSSubmissionWriter
 from uda_video.utils import register_all_modules
 
 
@@ -47,6 +53,11 @@ def parse_args():
     parser.add_argument(
         '--show-dir',
         help='directory to save colourized predictions beside the input')
+    parser.add_argument(
+        '--format-vps',
+        metavar='DIR',
+        help='write the Cityscapes-VPS submission (pred.json, pan_pred/) '
+        'to DIR')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -120,6 +131,31 @@ class PredictionWriterHook(Hook):
                     osp.join(self.color_dir, name))
 
 
+class VPSSubmissionHook(Hook):
+    """Write the test predictions as a Cityscapes-VPS submission."""
+
+    def __init__(self, out_dir, evaluators):
+        self.out_dir = out_dir
+        self.evaluators = evaluators
+        self.writer = None
+
+    def before_test(self, runner):
+        if get_world_size() > 1:
+            raise RuntimeError('--format-vps writes one submission from one '
+                               'process; run the test without a launcher')
+        self.writer = VPSSubmissionWriter.from_dataset(
+            self.out_dir, runner.test_dataloader.dataset, self.evaluators)
+
+    def after_test_iter(self, runner, batch_idx, data_batch=None,
+                        outputs=None):
+        for sample in outputs:
+            self.writer.add(sample)
+
+    def after_test_epoch(self, runner, metrics=None):
+        path = self.writer.close()
+        runner.logger.info(f'Cityscapes-VPS submission written to {path}')
+
+
 def _plain(value):
     """JSON-safe scalar (NaN -> None)."""
     if isinstance(value, (np.generic, )):
@@ -173,6 +209,12 @@ def main():
     if args.out or args.color_out:
         runner.register_hook(
             PredictionWriterHook(args.out, args.color_out), priority='LOW')
+    if args.format_vps:
+        evaluators = cfg.test_evaluator
+        if not isinstance(evaluators, (list, tuple)):
+            evaluators = [evaluators]
+        runner.register_hook(
+            VPSSubmissionHook(args.format_vps, evaluators), priority='LOW')
     metrics = runner.test()
     if is_main_process():
         write_results(cfg.work_dir, metrics, args.config, args.checkpoint)

@@ -16,6 +16,7 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner, find_latest_checkpoint
 
+from uda_video.engine.optim_constructor import enable_amp
 from uda_video.utils import register_all_modules
 
 
@@ -32,7 +33,9 @@ def parse_args():
         '--amp',
         action='store_true',
         default=False,
-        help='enable automatic-mixed-precision training')
+        help='mixed-precision training: float16 autocast with dynamic loss '
+        'scaling on CUDA (AmpOptimWrapper), bfloat16 autocast on CPU '
+        '(CPUAmpOptimWrapper); every named optim wrapper of a UDA config')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -97,16 +100,15 @@ def build_config(args) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper == 'AmpOptimWrapper':
+        cuda = torch.cuda.is_available()
+        if not enable_amp(cfg.optim_wrapper, cuda=cuda):
             print_log('AMP training is already enabled in your config.',
                       logger='current', level=logging.WARNING)
-        else:
-            if optim_wrapper != 'OptimWrapper':
-                raise ValueError('--amp only supports optim_wrapper type '
-                                 f'OptimWrapper, but got {optim_wrapper}')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        elif not cuda:
+            print_log('CUDA is unavailable: --amp trains with bfloat16 '
+                      'autocast on the CPU (CPUAmpOptimWrapper; float16 AMP '
+                      'with loss scaling needs a CUDA device)',
+                      logger='current', level=logging.WARNING)
     cfg.resume = args.resume or cfg.get('resume', False)
     resolve_resume(cfg)
     check_top_level_keys(cfg)

@@ -25,6 +25,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from uda_video.datasets.transforms.loading import read_label
+
 PANEL_TITLES = ('input', 'prediction', 'ground truth')
 
 
@@ -36,16 +38,6 @@ def class_palette(name: str) -> Tuple[List[str], np.ndarray]:
     table = np.zeros((256, 3), np.uint8)
     table[:len(palette)] = np.asarray(palette, np.uint8)
     return list(classes), table
-
-
-def read_label(path: str) -> np.ndarray:
-    label = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if label is None:
-        raise FileNotFoundError(f'cannot read label map {path}')
-    if label.ndim != 2:
-        raise ValueError(f'{path}: a label map must be single-channel, '
-                         f'got shape {label.shape}')
-    return label
 
 
 def legend(classes: Sequence[str], palette: np.ndarray, ids: Sequence[int],

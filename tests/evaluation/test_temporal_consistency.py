@@ -77,6 +77,16 @@ def test_flow_files_and_valid_mask(tmp_path):
                **kwargs)['TC'] == pytest.approx(100.0)
 
 
+def test_missing_flow_file_names_the_file_and_the_template(tmp_path):
+    kwargs = dict(flow_source='file',
+                  flow_file_tmpl=str(tmp_path / '{stem}_flow_fw.png'))
+    with pytest.raises(FileNotFoundError) as err:
+        _tc([_pred(), _pred()], [None, None], **kwargs)
+    msg = str(err.value)
+    assert str(tmp_path / 'v_0_flow_fw.png') in msg
+    assert 'flow_file_tmpl' in msg and 'compute_flow.py' in msg
+
+
 def test_frame_name_drops_only_a_non_numeric_last_token():
     assert frame_name('/d/0001_0002_city_000001_000020_leftImg8bit.png') == \
         '0001_0002_city_000001_000020'

@@ -182,10 +182,45 @@ def test_metric_semantic_and_panoptic_modes_agree():
                 m.process({}, [_sample(video, 5 * t, gt, pred_sem=sem,
                                        pred_pan=pan)])
         results[mode] = m.evaluate(12)
-    assert set(results['semantic']) >= {'vpq_all', 'vpq_thing', 'vpq_stuff',
-                                        'vpq_all_k15'}
-    assert 0 < results['semantic']['vpq_all'] < 100
-    assert results['semantic'] == results['panoptic']
+    sem, pan = results['semantic'], results['panoptic']
+    assert set(sem) >= {'svpq_all', 'svpq_thing', 'svpq_stuff',
+                        'svpq_all_k15'}
+    assert set(pan) >= {'vpq_all', 'vpq_thing', 'vpq_stuff', 'vpq_all_k15'}
+    assert not any(k.startswith('vpq') for k in sem)
+    assert not any(k.startswith('svpq') for k in pan)
+    assert 0 < sem['svpq_all'] < 100
+    # one segment per class on both sides: panoptic VPQ is semantic VPQ here
+    assert {'s' + k: v for k, v in pan.items()} == sem
+
+
+def test_semantic_vpq_merges_ground_truth_things_per_class():
+    # two cars (tracks 1, 2) and a crowd of cars; a perfect semantic
+    # prediction scores 100 (each class of a frame one segment on both
+    # sides); panoptic VPQ of an instance-blind prediction does not.
+    gt = np.zeros((4, 12), np.int64)  # road
+    gt[1:3, 0:4] = 2001
+    gt[1:3, 4:8] = 2002
+    gt[1:3, 8:12] = 2000  # crowd
+    gt[0, 0] = VOID
+    sem = gt // 1000
+    sem[0, 0] = 0  # prediction on VOID
+    results = {}
+    for name, mode, pan in (
+            ('semantic', 'semantic', None),
+            ('merged', 'semantic', sem * 1000 + 1),  # no pred_sem_seg
+            ('blind', 'panoptic', sem * 1000 + 1),
+            ('perfect', 'panoptic', np.where(gt == VOID, 0, gt))):
+        m = _metric(mode=mode)
+        for t in range(2):
+            m.process({}, [_sample('v', 5 * t, gt, pred_pan=pan,
+                                   pred_sem=sem if pan is None else None)])
+        results[name] = m.evaluate(2)
+    for name in ('semantic', 'merged'):
+        assert results[name]['svpq_all'] == pytest.approx(100.0)
+        assert results[name]['svpq_thing'] == pytest.approx(100.0)
+    # one predicted car over two cars and a crowd: IoU 8 / 24 -> no match
+    assert results['blind']['vpq_thing'] == pytest.approx(0.0)
+    assert results['perfect']['vpq_thing'] == pytest.approx(100.0)
 
 
 def test_metric_groups_by_video_and_orders_frames():

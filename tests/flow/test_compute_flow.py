@@ -213,3 +213,206 @@ def test_cli_naming_option(tmp_path):
     write_videos(str(tmp_path / 'cs'))
     with pytest.raises(ValueError, match='--naming vps: city.*is not'):
         compute_flow.main([str(tmp_path / 'cs'), out, '--naming', 'vps'])
+
+
+# -- config mode: the pairs a config's datasets read --------------------------
+def write_cityscapes_seq(root, dx=2):
+    """Cityscapes-seq release naming, 6-frame snippets of labels 3 and 12 of
+    aachen_000000 (frames 6-8 do not exist), panning dx px/frame."""
+    rng = np.random.default_rng(1)
+    big = cv2.resize(rng.integers(0, 256, (12, 24, 3)).astype(np.uint8),
+                     (160, 80), interpolation=cv2.INTER_CUBIC)
+    img_dir = osp.join(root, 'leftImg8bit_sequence', 'train', 'aachen')
+    gt_dir = osp.join(root, 'gtFine', 'train', 'aachen')
+    os.makedirs(img_dir)
+    os.makedirs(gt_dir)
+    for n in list(range(0, 6)) + list(range(9, 15)):
+        cv2.imwrite(osp.join(img_dir, f'aachen_000000_{n:06d}_leftImg8bit.png'),
+                    big[8:40, 8 + n * dx:8 + n * dx + 64])
+    for n in (3, 12):
+        cv2.imwrite(osp.join(gt_dir, f'aachen_000000_{n:06d}_gtFine_labelIds'
+                             '.png'), np.full((32, 64), 7, np.uint8))
+
+
+def write_flow_config(path, root):
+    """train: (t, t-1, t+1) with flow at 32x16; val: (t, t-1) with reverse
+    flow at frame size; test: every frame, t+1, no flow."""
+    seq = dict(type='CityscapesSeqDataset', data_root=str(root), split='train',
+               snippet_length=6, label_position=3)
+    small = [dict(type='LoadClip'), dict(type='ClipBroadcaster', transforms=[
+        dict(type='FlowAwareResize', scale=(32, 16), keep_ratio=True)])]
+    cfg = dict(
+        train_dataloader=dict(dataset=dict(
+            seq, frame_offsets=[0, -1, 1], load_flow=True, pipeline=small)),
+        val_dataloader=dict(dataset=dict(
+            seq, frame_offsets=[0, -1], load_flow=True, load_flow_back=True,
+            pipeline=[dict(type='LoadClip')])),
+        test_dataloader=dict(dataset=dict(
+            seq, frame_offsets=[0, 1], all_frames=True, test_mode=True,
+            pipeline=[dict(type='LoadClip')])))
+    with open(path, 'w') as f:
+        for k, v in cfg.items():
+            f.write(f'{k} = {v!r}\n')
+    return str(path)
+
+
+def flow_name(n, d):
+    return f'aachen_000000_{n:06d}_flow_{d}.png'
+
+
+# (key, ref) pairs of train (labels 3, 12 with t-1, t+1) and val (t-1, and
+# the reverse flow t-1 -> t).
+EXPECTED = {flow_name(3, 'bw'), flow_name(3, 'fw'), flow_name(12, 'bw'),
+            flow_name(12, 'fw'), flow_name(2, 'fw'), flow_name(11, 'fw')}
+
+
+def test_pipeline_scale_and_estimation_size():
+    train = [dict(type='LoadClip'), dict(
+        type='ClipBroadcaster', transforms=[
+            dict(type='RandomResize', scale=(1024, 512),
+                 ratio_range=(0.5, 2.0), keep_ratio=True,
+                 resize_type='FlowAwareResize'),
+            dict(type='FlowAwareRandomCrop', crop_size=(512, 1024))])]
+    assert compute_flow.pipeline_scale(train) == (2048, 1024, True)
+    test = [dict(type='ClipBroadcaster', transforms=[
+        dict(type='FlowAwareResize', scale=(1280, 720), keep_ratio=True)])]
+    assert compute_flow.pipeline_scale(test) == (1280, 720, True)
+    assert compute_flow.pipeline_scale([dict(type='LoadClip')]) is None
+    est = compute_flow.estimate_hw
+    assert est((1024, 2048), (1024, 512, True)) == (512, 1024)
+    assert est((1080, 1920), (1280, 720, True)) == (720, 1280)
+    assert est((1024, 2048), (4096, 2048, True)) == (1024, 2048)  # no upscale
+    assert est((1024, 2048), (100, 60, False)) == (60, 100)
+    assert est((1024, 2048), None) == (1024, 2048)
+
+
+def test_config_pairs_are_the_loaded_ones(tmp_path):
+    from mmengine.config import Config
+    root = tmp_path / 'cityscapes'
+    write_cityscapes_seq(str(root))
+    cfg = Config.fromfile(write_flow_config(tmp_path / 'cfg.py', root))
+    lines = []
+    tasks = compute_flow.config_tasks(cfg, log=lines.append)
+    flow_dir = osp.join(str(root), 'flow', 'train', 'aachen')
+    assert {osp.basename(t.out) for t in tasks} == EXPECTED
+    assert len(tasks) == 6 and all(osp.dirname(t.out) == flow_dir
+                                   for t in tasks)
+    by_name = {osp.basename(t.out): t for t in tasks}
+    fw3 = by_name[flow_name(3, 'fw')]
+    assert fw3.src.endswith('000003_leftImg8bit.png')
+    assert fw3.dst.endswith('000004_leftImg8bit.png')
+    assert fw3.scale == (32, 16, True)  # the train pipeline's size
+    # Wanted by train (32x16) and val (frame size): the larger one wins.
+    assert by_name[flow_name(3, 'bw')].scale is None
+    assert by_name[flow_name(2, 'fw')].dst.endswith('000003_leftImg8bit.png')
+    assert len(lines) == 2 and '2 keys, 4 pairs' in lines[0]
+    # --all-datasets adds the test set: every frame's t+1 (borders clamped:
+    # no pair for the last frame of each snippet), 10 flows, 4 known.
+    every = compute_flow.config_tasks(cfg, all_datasets=True, log=print)
+    assert len(every) == 6 + 10 - 4
+    # Shards partition the pairs.
+    shards = [compute_flow.shard_of(tasks, (i, 3)) for i in range(3)]
+    assert sorted(t.out for s in shards for t in s) == [t.out for t in tasks]
+
+
+def test_config_mode_writes_resumes_and_redoes_bad_files(tmp_path):
+    from mmengine.registry import DefaultScope
+
+    from uda_video.datasets import CityscapesSeqDataset
+    root = tmp_path / 'cityscapes'
+    write_cityscapes_seq(str(root))
+    cfg = write_flow_config(tmp_path / 'cfg.py', root)
+    flow_dir = osp.join(str(root), 'flow', 'train', 'aachen')
+    compute_flow.main(['--config', cfg, '--shard', '0/2', '--preset', 'fast'])
+    first = set(os.listdir(flow_dir))
+    compute_flow.main(['--config', cfg, '--shard', '1/2', '--preset', 'fast'])
+    assert len(first) == 3 and set(os.listdir(flow_dir)) == EXPECTED
+    # Written at the frame's size (64x32), also where estimated at 32x16, in
+    # the frame's pixels: the window pans 2 px a frame.
+    fw, valid = read_flow(osp.join(flow_dir, flow_name(3, 'fw')))
+    assert fw.shape == (32, 64, 2) and valid.all()
+    np.testing.assert_allclose(np.median(fw[8:-8, 8:-8].reshape(-1, 2), 0),
+                               [-2, 0], atol=0.5)
+    # The dataset finds every file where they were written.
+    with DefaultScope.overwrite_default_scope('uda_video'):
+        ds = CityscapesSeqDataset(
+            data_root=str(root), split='train', snippet_length=6,
+            label_position=3, frame_offsets=[0, -1], load_flow=True,
+            load_flow_back=True, pipeline=[dict(type='LoadClip')])
+        out = ds[0]
+    np.testing.assert_allclose(
+        np.median(out['gt_flow'][1][8:-8, 8:-8].reshape(-1, 2), 0), [2, 0],
+        atol=0.5)
+    np.testing.assert_allclose(
+        np.median(out['gt_flow_back'][1][8:-8, 8:-8].reshape(-1, 2), 0),
+        [-2, 0], atol=0.5)
+    # Resume: valid files are skipped; a half-written file, a foreign file
+    # and a flow of the wrong size are redone.
+    from mmengine.config import Config
+    tasks = compute_flow.config_tasks(Config.fromfile(cfg), log=print)
+    assert compute_flow.compute_tasks(tasks, 'dis', 'fast') == (0, 6)
+    half = osp.join(flow_dir, flow_name(12, 'fw'))
+    with open(half, 'rb') as f:
+        data = f.read()
+    with open(half, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    with open(osp.join(flow_dir, flow_name(2, 'fw')), 'w') as f:
+        f.write('not a png')
+    compute_flow.write_flow(osp.join(flow_dir, flow_name(11, 'fw')),
+                            np.zeros((16, 32, 2), np.float32))
+    assert not compute_flow.flow_file_ok(half, (32, 64))
+    assert compute_flow.flow_file_ok(osp.join(flow_dir, flow_name(3, 'fw')),
+                                     (32, 64))
+    assert compute_flow.compute_tasks(tasks, 'dis', 'fast') == (3, 3)
+    assert compute_flow.pending(tasks) == []
+
+
+def test_config_cli_dry_run_and_workers(tmp_path, capsys):
+    root = tmp_path / 'cityscapes'
+    write_cityscapes_seq(str(root))
+    cfg = write_flow_config(tmp_path / 'cfg.py', root)
+    compute_flow.main(['--config', cfg, '--dry-run', '--shard', '2/4'])
+    assert '6 pairs in all, 1 in shard 2/4, 1 to compute' in \
+        capsys.readouterr().out
+    proc = run_tool([osp.join('tools', 'compute_flow.py'), '--config', cfg,
+                     '--workers', '2', '--preset', 'ultrafast',
+                     '--all-datasets'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'wrote 12 flow files, skipped 0 existing (12 pairs' in proc.stdout
+    assert '12/12 pairs' in proc.stdout  # progress lines (not a terminal)
+    flow_dir = osp.join(str(root), 'flow', 'train', 'aachen')
+    assert len(os.listdir(flow_dir)) == 12
+
+
+@pytest.mark.parametrize('kind', ['cityscapes_seq', 'viper', 'vps_cityscapes',
+                                  'vps_vps'])
+def test_flow_file_is_where_each_dataset_looks(kind, tmp_path):
+    from mmengine.registry import DefaultScope
+    from real_trees import (make_cityscapes_seq_tree, make_cityscapes_vps_tree,
+                            make_viper_tree)
+
+    from uda_video.datasets import (CityscapesSeqDataset, CityscapesVPSDataset,
+                                    VIPERDataset)
+    root = str(tmp_path / kind)
+    if kind == 'cityscapes_seq':
+        make_cityscapes_seq_tree(root, splits=('val', ), with_flow=True)
+        cls, split = CityscapesSeqDataset, 'val'
+    elif kind == 'viper':
+        make_viper_tree(root, splits=('train', ), seqs=1, frames=12,
+                        with_flow=True)
+        cls, split = VIPERDataset, 'train'
+    else:
+        make_cityscapes_vps_tree(root, videos=1, frames=6, with_flow=True,
+                                 img_all_names=kind[4:])
+        cls, split = CityscapesVPSDataset, 'val'
+    with DefaultScope.overwrite_default_scope('uda_video'):
+        ds = cls(data_root=root, split=split, all_frames=True)
+    checked = 0
+    for video in ds.videos:
+        for frame in video['frames']:
+            for d in ('fw', 'bw'):
+                if frame[f'flow_{d}_path'] is not None:
+                    assert compute_flow.flow_file(
+                        ds, frame['img_path'], d) == frame[f'flow_{d}_path']
+                    checked += 1
+    assert checked > 0

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from uda_video.ops import flow_warp, flow_warp_reference, resize_flow
+from uda_video.ops.flow_warp import flow_to_grid
 
 
 def _const_flow(n, h, w, u, v, dtype=torch.float32):
@@ -113,3 +114,22 @@ def test_cpu_tensors_never_dispatch_to_the_extension(monkeypatch):
     torch.testing.assert_close(flow_warp(x, flow), flow_warp_reference(x, flow))
     monkeypatch.setenv('UDA_VIDEO_DISABLE_EXT', '1')
     assert not ext.use_cuda_kernel(x, flow)
+
+
+def test_low_precision_warps_on_a_float32_grid():
+    # A 512-pixel-wide row shifted by 0.5 px: a bfloat16 grid (8 bits of
+    # mantissa) cannot place samples between pixels this far right.
+    w = 512
+    x = torch.arange(w, dtype=torch.float32).view(1, 1, 1, w).repeat(1, 1, 2, 1)
+    flow = torch.zeros(1, 2, 2, w)
+    flow[:, 0] = 0.5
+    xb = x.bfloat16()
+    out = flow_warp(xb, flow.bfloat16())
+    assert out.dtype == torch.bfloat16
+    # the only error left is bfloat16's rounding of the sampled values
+    ref = flow_warp(xb.float(), flow).bfloat16()
+    torch.testing.assert_close(out.float(), ref.float(), rtol=0, atol=0)
+    # a bfloat16 grid would not have placed the samples half-way
+    coarse = torch.nn.functional.grid_sample(
+        xb, flow_to_grid(flow.bfloat16()), align_corners=True)
+    assert not torch.equal(coarse, out)

@@ -18,8 +18,12 @@ KEEP = 0.5
 
 
 def loader_options(root):
-    d = 'pseudo_label_dataloader.dataset'
-    return [f'{d}.data_root={root}/cityscapes', f'{d}.snippet_length=6']
+    opts = []
+    # The labelled clips and the training target set they must cover.
+    for d in ('pseudo_label_dataloader.dataset',
+              'train_dataloader.dataset.target'):
+        opts += [f'{d}.data_root={root}/cityscapes', f'{d}.snippet_length=6']
+    return opts
 
 
 @pytest.fixture(scope='module')

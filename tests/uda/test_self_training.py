@@ -1,12 +1,11 @@
-"""Self-training: EMA teacher, online temporal labels, offline label files."""
+"""Self-training: EMA teacher, online temporal labels (offline label files:
+test_pseudo_label_files.py)."""
 import copy
 
-import cv2
-import numpy as np
 import pytest
 import torch
 
-from uda_helpers import NUM_CLASSES, SIZE, TinyUDADataset, collate, tiny_segmentor
+from uda_helpers import TinyUDADataset, collate, tiny_segmentor
 
 
 def build(**kwargs):
@@ -67,27 +66,3 @@ def test_missing_flow_is_reported():
     del batch['target']['data_samples'][0].gt_flow
     with pytest.raises(KeyError, match='gt_flow'):
         model.train_step(batch, sgd(model))
-
-
-def test_file_pseudo_labels_follow_flip_and_size(tmp_path):
-    model = build(num_frames=1, pseudo_labels='files',
-                  pseudo_label_dir=str(tmp_path))
-    batch = collate([TinyUDADataset()[0]])
-    sample = batch['target']['data_samples'][0]
-    label = np.zeros((SIZE // 2, SIZE // 2), np.uint8)
-    label[:, :4] = 2
-    label[0, 0] = 255
-    path = tmp_path / sample.video_id / '000005.png'
-    path.parent.mkdir()
-    cv2.imwrite(str(path), label)
-    sample.set_metainfo(dict(flip=True, flip_direction='horizontal'))
-    got = model.file_pseudo_labels([sample])[0]
-    assert got.shape == (SIZE, SIZE)
-    # 16x16 file -> 32x32 (nearest), mirrored: class 2 on the right.
-    assert (got[2:, -8:] == 2).all() and (got[:, :-8] == 0).all()
-    assert (got[:2, -2:] == 255).all()
-    other = batch['target']['data_samples'][0].clone()
-    other.set_metainfo(dict(video_id='absent'))
-    with pytest.raises(FileNotFoundError, match='gen_pseudo_labels'):
-        model.file_pseudo_labels([other])
-    assert NUM_CLASSES == 3

@@ -69,6 +69,15 @@ VIPER_TO_SHARED_15_NAMES = {
 
 RIDER_CHOICES = ('person', 'ignore', 'rider')
 
+# Category names of released annotation files that differ from the names
+# above: the Cityscapes-VPS JSONs spell vegetation 'vegitation'.
+CATEGORY_NAME_ALIASES = {'vegitation': 'vegetation'}
+
+
+def canonical_class_name(name: str) -> str:
+    """Project spelling of a Cityscapes-style class name from a release."""
+    return CATEGORY_NAME_ALIASES.get(name, name)
+
 
 def get_classes(protocol: str) -> Tuple[Tuple[str, ...], Tuple[tuple, ...]]:
     """(class names, palette) of ``protocol`` ('cityscapes19' | 'shared15')."""
@@ -151,11 +160,19 @@ def apply_label_map(raw: np.ndarray, lut: np.ndarray,
 
     Raises:
         ValueError naming ``source`` and the offending values when ``raw``
-        holds ids the map does not know.
+        holds ids the map does not know (ids above 255 included).
     """
     if raw.dtype != np.uint8:
-        raise ValueError(f'{source or "label"}: expected an 8-bit label image, '
-                         f'got dtype {raw.dtype}')
+        if np.issubdtype(raw.dtype, np.integer) and raw.size and \
+                raw.min() >= 0 and raw.max() <= 255:
+            raw = raw.astype(np.uint8)
+        elif np.issubdtype(raw.dtype, np.integer) and raw.size:
+            bad = np.unique(raw[(raw < 0) | (raw > 255)])[:20].tolist()
+            raise ValueError(f'{source or "label"}: unknown label values {bad} '
+                             '(label ids must lie in 0..255)')
+        else:
+            raise ValueError(f'{source or "label"}: expected an integer label '
+                             f'image, got dtype {raw.dtype}')
     mapped = lut[raw]
     if (mapped < 0).any():
         bad = np.unique(raw[mapped < 0]).tolist()

@@ -4,11 +4,12 @@ A subclass implements :meth:`load_videos`, returning the videos of the split in
 order, each ``dict(video_id=str, frames=[frame, ...])`` with frames in time
 order and every frame a dict with ``img_path``, ``seg_map_path`` (None when
 unlabelled), ``flow_fw_path`` / ``flow_bw_path`` (None when absent) and any
-extra per-frame keys (e.g. ``panoptic_segments``).
+extra per-frame keys (e.g. ``panoptic_segments``); an optional ``is_key``
+(default: labelled) selects the labelled frames that are training keys.
 
 Samples:
-    * training (``all_frames=False``): one sample per labelled frame (the key),
-      videos in order;
+    * training (``all_frames=False``): one sample per key frame (by default
+      every labelled frame), videos in order;
     * ``all_frames=True`` (testing): every frame of every video in order, with
       ``is_labelled``.
 
@@ -154,7 +155,7 @@ class BaseVideoDataset(BaseSegDataset):
         for vi, video in enumerate(self.videos):
             for fi, frame in enumerate(video['frames']):
                 labelled = frame.get('seg_map_path') is not None
-                if self.all_frames or labelled:
+                if self.all_frames or frame.get('is_key', labelled):
                     data_list.append(dict(video_index=vi, frame_id=fi,
                                           is_labelled=labelled))
         if not data_list:

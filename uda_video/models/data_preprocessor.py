@@ -114,12 +114,15 @@ class ClipDataPreProcessor(BaseDataPreprocessor):
         out = torch.stack([pad_clip(c, (h, w), self.pad_val) for c in clips])
         if samples is not None:
             for s, (ch, cw) in zip(samples, shapes):
-                if 'gt_sem_seg' in s:
-                    s.gt_sem_seg = PixelData(data=pad_clip(
-                        s.gt_sem_seg.data, (h, w), self.seg_pad_val))
-                if 'gt_panoptic_seg' in s:
-                    s.gt_panoptic_seg = PixelData(data=pad_clip(
-                        s.gt_panoptic_seg.data, (h, w), 255 * 1000))
+                # Testing: a label kept at its full resolution (not the
+                # input's size, KeepLabelResolution) is left as it is; the
+                # prediction is resized to it (ori_shape).
+                for key, fill in (('gt_sem_seg', self.seg_pad_val),
+                                  ('gt_panoptic_seg', 255 * 1000)):
+                    if key in s and (training or tuple(
+                            s.get(key).data.shape[-2:]) == (ch, cw)):
+                        s.set_data({key: PixelData(data=pad_clip(
+                            s.get(key).data, (h, w), fill))})
                 if 'gt_flow' in s:
                     s.gt_flow = pad_clip(s.gt_flow, (h, w), 0.0)
                 if 'gt_flow_back' in s:

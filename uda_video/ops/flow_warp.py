@@ -15,6 +15,9 @@ _PADDING_MODES = ('zeros', 'border', 'reflection')
 _KERNEL_PADDING = {'zeros': False, 'border': True}
 
 
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
 def flow_to_grid(flow: torch.Tensor) -> torch.Tensor:
     """Sampling grid for ``grid_sample`` (align_corners=True) from a pixel flow.
 
@@ -41,8 +44,16 @@ def flow_warp_reference(x: torch.Tensor,
                         flow: torch.Tensor,
                         mode: str = 'bilinear',
                         padding_mode: str = 'zeros') -> torch.Tensor:
-    """PyTorch reference of :func:`flow_warp` (the CPU path)."""
+    """PyTorch reference of :func:`flow_warp` (the CPU path).
+
+    Half-precision inputs are warped in float32 and cast back: a grid in
+    float16/bfloat16 is coarser than a pixel at common frame widths.
+    """
     _check(x, flow, mode, padding_mode)
+    if x.dtype in _LOW_PRECISION:
+        return flow_warp_reference(
+            x.float(), flow.float(), mode=mode,
+            padding_mode=padding_mode).to(x.dtype)
     grid = flow_to_grid(flow.to(x.dtype))
     return F.grid_sample(
         x, grid, mode=mode, padding_mode=padding_mode, align_corners=True)
@@ -99,6 +110,9 @@ def flow_warp(x: torch.Tensor,
         when it is built; everything else runs :func:`flow_warp_reference`.
     """
     _check(x, flow, mode, padding_mode)
+    if x.dtype in _LOW_PRECISION:
+        return flow_warp(x.float(), flow.float(), mode=mode,
+                         padding_mode=padding_mode).to(x.dtype)
     if (mode == 'bilinear' and padding_mode in _KERNEL_PADDING
             and use_cuda_kernel(x, flow)):
         return _FlowWarpCUDA.apply(x, flow.to(x.dtype),

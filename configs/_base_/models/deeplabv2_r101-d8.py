@@ -2,6 +2,10 @@
 # Sim2Real segmentation, with the torchvision-style ResNet stem and no auxiliary head.
 # Load ImageNet weights with
 #   model.backbone.init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')
+# (mmengine downloads it on first use; offline, convert a local copy with
+# tools/convert_checkpoint.py --config this file and load it with prefix='backbone.',
+# docs/getting_started.md). The field's caffe-style DeepLab-v2 and its ImageNet
+# initialisation: deeplabv2-caffe_r101-d8.py.
 _base_ = './encoder_r50-d8.py'
 model = dict(
     backbone=dict(type='ResNet', depth=101),

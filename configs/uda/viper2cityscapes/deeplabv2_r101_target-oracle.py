@@ -4,6 +4,7 @@
 # of the domain gap. The "source" of the UDA data pair is the labelled target;
 # the unlabelled target clip of the pair is unused by UDASegmentor.
 _base_ = ['../_base_/viper2cityscapes_uda.py']
-oracle = _base_.cityscapes_seq_train.deepcopy()
-oracle.update(all_frames=False)
+# Frames as the target's (the base's aug option), replacing the VIPER source.
+oracle = _base_.target.deepcopy()
+oracle.update(all_frames=False, _delete_=True)
 train_dataloader = dict(dataset=dict(source=oracle))

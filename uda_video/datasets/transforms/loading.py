@@ -4,6 +4,7 @@ import os.path as osp
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
+from PIL import Image, UnidentifiedImageError
 
 from uda_video.registry import TRANSFORMS
 from ..classes import IGNORE_INDEX, apply_label_map
@@ -21,6 +22,34 @@ def read_image(path: str, flag: int = cv2.IMREAD_COLOR) -> np.ndarray:
     if img is None:
         raise ValueError(f'could not decode image (corrupt or not an image): {path}')
     return img
+
+
+def read_label(path: str) -> np.ndarray:
+    """H x W integer label ids of a single-channel label PNG.
+
+    Read with pillow so that palette ('P' mode) PNGs give their palette
+    indices, which are the ids (cv2 would convert them to BGR colours);
+    8-bit grayscale ('L') gives its values, 16-bit grayscale its values
+    (``apply_label_map`` rejects ids above 255 naming the file). Colour images
+    (e.g. Cityscapes ``_gtFine_color.png``) are refused naming the file.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'label file not found: {path}')
+    try:
+        with Image.open(path) as im:
+            mode = im.mode
+            if mode in ('P', 'L', 'I;16', 'I;16B', 'I;16L', 'I', '1'):
+                arr = np.array(im)
+            else:
+                raise ValueError(
+                    f'label {path} is a {mode!r} image; expected a single-'
+                    'channel label image (8-bit grayscale or palette PNG)')
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise ValueError(f'could not decode label image (corrupt or not an '
+                         f'image): {path} ({e})') from None
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8)
+    return arr
 
 
 def decode_panoptic(rgb_bgr: np.ndarray, segments: dict, path: str):
@@ -64,7 +93,8 @@ class LoadClip(BaseTransform):
     """Load the T frames of a clip (key first) from a video dataset's info.
 
     Reads ``clip_img_paths``, ``clip_seg_map_paths`` (None = unlabelled: all
-    255), ``label_lut`` or ``clip_panoptic_segments``, ``ignore_mask_path`` and
+    255; label PNGs through :func:`read_label`, grayscale or palette),
+    ``label_lut`` or ``clip_panoptic_segments``, ``ignore_mask_path`` and
     ``clip_flow_paths`` (when the dataset loads flow) and
     ``clip_flow_back_paths`` (when it loads the reverse flow).
 
@@ -111,11 +141,7 @@ class LoadClip(BaseTransform):
                 sem, pan = decode_panoptic(read_image(path, cv2.IMREAD_UNCHANGED),
                                            segments, path)
             else:
-                raw = read_image(path, cv2.IMREAD_UNCHANGED)
-                if raw.ndim != 2:
-                    raise ValueError(f'label {path} must be a single-channel image, '
-                                     f'got shape {raw.shape}')
-                sem = apply_label_map(raw, lut, path)
+                sem = apply_label_map(read_label(path), lut, path)
                 pan = None
             if sem.shape != (h, w):
                 raise ValueError(f'label {path} is {sem.shape[1]}x{sem.shape[0]}, '

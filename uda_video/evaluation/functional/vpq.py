@@ -2,8 +2,10 @@
 
 Definition (docs/conventions.md, ANCHORS.md): for each video, windows of ``n``
 consecutive annotated frames slide over the video (stride 1); inside a window the
-segment ids of all frames are stacked into tubes (same id = same tube). A
-predicted tube matches a ground-truth tube of the same category when
+segment ids of all frames are stacked into tubes (same id = same tube). A tube's
+category and crowd flag are those of the first frame of the window that lists
+it (a tracked segment may change class between frames). A predicted tube
+matches a ground-truth tube of the same category when
 
     IoU = |g & p| / (|g| + |p| - |g & p| - |p & VOID|) > 0.5;
 
@@ -19,12 +21,17 @@ The work per video is one joint histogram per frame (a ``bincount`` over
 combined compact ids); every window then sums the small per-frame histograms,
 so pixels are read once per frame, not once per window or per segment.
 """
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 #: Category value marking VOID segments in the segment tables below.
 VOID = -1
+#: Category value of ground-truth ids that are neither scored nor VOID (ids a
+#: submission's ground-truth JSON does not list for the window, or whose
+#: category is not in the category list): never matched, never a false
+#: negative, and not VOID for the union or the false-positive rule.
+IGNORE = -2
 #: Rows of a PQ statistics array.
 TP, FP, FN, IOU = 0, 1, 2, 3
 
@@ -32,28 +39,35 @@ PairCounts = Tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def compact_ids(ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Sorted unique values of a flat non-negative int array and indices into them.
+    """Sorted unique values of a non-negative int array and indices into them.
 
     Linear time through a presence table when the id range is moderate
     (the Cityscapes encoding, RGB-encoded PNG ids), else ``np.unique``.
 
     Returns:
-        (unique ids (U,), int64 index of every element into them (N,)).
+        (unique ids (U,) int64, index of every element of the flattened
+        array into them (N,), int32 when U < 2**31 on the fast path).
     """
-    ids = np.asarray(ids).ravel().astype(np.int64, copy=False)
+    ids = np.asarray(ids).ravel()
+    if ids.dtype.kind not in 'iu':
+        raise TypeError(f'segment ids must be integers, got {ids.dtype}')
+    if ids.dtype.kind == 'u' and ids.dtype.itemsize == 8:
+        ids = ids.astype(np.int64)
     if ids.size == 0:
-        return ids[:0], ids[:0]
-    lo = int(ids.min())
-    if lo < 0:
-        raise ValueError(f'segment ids must be >= 0, got {lo}')
+        empty = np.zeros(0, np.int64)
+        return empty, empty
+    if ids.dtype.kind == 'i':
+        lo = int(ids.min())
+        if lo < 0:
+            raise ValueError(f'segment ids must be >= 0, got {lo}')
     top = int(ids.max()) + 1
-    if top <= max(1 << 20, 4 * ids.size):
+    if top <= max(1 << 24, 4 * ids.size):
         present = np.bincount(ids, minlength=top) > 0
         uniq = np.flatnonzero(present)
-        lut = np.cumsum(present) - 1
-        return uniq, lut[ids]
+        lut = (np.cumsum(present) - 1).astype(np.int32)
+        return uniq.astype(np.int64), np.take(lut, ids)
     uniq, inverse = np.unique(ids, return_inverse=True)
-    return uniq, inverse.ravel().astype(np.int64)
+    return uniq.astype(np.int64), inverse.ravel().astype(np.int64)
 
 
 def joint_histogram(gt_ids: np.ndarray, pred_ids: np.ndarray) -> PairCounts:
@@ -71,7 +85,10 @@ def joint_histogram(gt_ids: np.ndarray, pred_ids: np.ndarray) -> PairCounts:
     gt_u, g = compact_ids(gt_ids)
     pred_u, p = compact_ids(pred_ids)
     n_pred = max(len(pred_u), 1)
-    hist = np.bincount(g * n_pred + p, minlength=len(gt_u) * n_pred)
+    if len(gt_u) * n_pred >= 2**31:
+        g, p = g.astype(np.int64), p.astype(np.int64)
+    hist = np.bincount(g * g.dtype.type(n_pred) + p,
+                       minlength=len(gt_u) * n_pred)
     nz = np.flatnonzero(hist)
     return gt_u[nz // n_pred], pred_u[nz % n_pred], hist[nz]
 
@@ -94,42 +111,67 @@ def merge_pair_counts(frames: Sequence[PairCounts]
     return gt_u, pred_u, inter
 
 
-def pq_stat_from_intersections(inter: np.ndarray, gt_cat: np.ndarray,
-                               gt_crowd: np.ndarray, pred_cat: np.ndarray,
-                               num_classes: int) -> np.ndarray:
+def pq_stat_from_intersections(inter: np.ndarray,
+                               gt_cat: np.ndarray,
+                               gt_crowd: np.ndarray,
+                               pred_cat: np.ndarray,
+                               num_classes: int,
+                               gt_void: Optional[np.ndarray] = None,
+                               gt_area: Optional[np.ndarray] = None,
+                               fp_crowd: Optional[np.ndarray] = None
+                               ) -> np.ndarray:
     """PQ statistics of one window from its tube intersection matrix.
 
     Args:
-        inter: G x P pixel counts of ground-truth tube g and predicted tube p.
-        gt_cat: (G,) category of each ground-truth tube, ``VOID`` (-1) for void.
+        inter: G x P pixel counts of ground-truth tube g and predicted tube p
+            (a row may be all zero: a listed segment with no pixels).
+        gt_cat: (G,) category of each ground-truth tube, ``VOID`` (-1) for
+            void, ``IGNORE`` (-2) for tubes that are not scored.
         gt_crowd: (G,) bool, crowd ground truth.
         pred_cat: (P,) category of each predicted tube, ``VOID`` for void.
         num_classes: C.
+        gt_void: (G,) bool, tubes whose pixels are VOID in the union and the
+            false-positive rule; default ``gt_cat == VOID``.
+        gt_area: (G,) ground-truth tube areas; default the pixel counts
+            ``inter.sum(1)`` (the official script's bookkeeping differs).
+        fp_crowd: (G,) bool, crowd tubes whose overlap with a prediction of
+            their category excuses it as a false positive; default
+            ``gt_crowd`` (every crowd region of the category).
 
     Returns:
         4 x C float64 array: tp, fp, fn, iou_sum per category.
     """
-    gt_void = gt_cat == VOID
-    pred_void = pred_cat == VOID
-    gt_area = inter.sum(1)
+    gt_cat = np.asarray(gt_cat, np.int64)
+    pred_cat = np.asarray(pred_cat, np.int64)
+    gt_crowd = np.asarray(gt_crowd, bool)
+    gt_void = gt_cat == VOID if gt_void is None else np.asarray(gt_void, bool)
+    fp_crowd = gt_crowd if fp_crowd is None else np.asarray(fp_crowd, bool)
+    scored_gt = (gt_cat >= 0) & ~gt_crowd
+    pred_scored = pred_cat >= 0
     pred_area = inter.sum(0)
+    gt_area = inter.sum(1) if gt_area is None else np.asarray(
+        gt_area, np.float64)
     void_overlap = inter[gt_void].sum(0)
     same_cat = gt_cat[:, None] == pred_cat[None, :]
-    candidate = (same_cat & (inter > 0) & ~gt_void[:, None] & ~gt_crowd[:, None]
-                 & ~pred_void[None, :])
+    candidate = (same_cat & (inter > 0) & scored_gt[:, None]
+                 & pred_scored[None, :])
     union = gt_area[:, None] + pred_area[None, :] - inter - void_overlap[None]
     iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    if (iou[candidate] > 1.0).any():
+        g = int(np.argmax((iou * candidate).max(1)))
+        raise ValueError(f'tube IoU above 1 for ground-truth tube {g}: its '
+                         f'area {gt_area[g]} is smaller than its pixels')
     match = candidate & (iou > 0.5)
     stat = np.zeros((4, num_classes), np.float64)
     g_idx, p_idx = np.nonzero(match)
     stat[TP] = np.bincount(gt_cat[g_idx], minlength=num_classes)
     stat[IOU] = np.bincount(gt_cat[g_idx], weights=iou[g_idx, p_idx],
                             minlength=num_classes)
-    fn = ~match.any(1) & ~gt_void & ~gt_crowd
+    fn = ~match.any(1) & scored_gt
     stat[FN] = np.bincount(gt_cat[fn], minlength=num_classes)
-    crowd_overlap = (inter * (same_cat & gt_crowd[:, None])).sum(0)
+    crowd_overlap = (inter * (same_cat & fp_crowd[:, None])).sum(0)
     ignored = (void_overlap + crowd_overlap) > 0.5 * pred_area
-    fp = ~match.any(0) & ~pred_void & ~ignored
+    fp = ~match.any(0) & pred_scored & ~ignored
     stat[FP] = np.bincount(pred_cat[fp], minlength=num_classes)
     return stat
 
@@ -218,13 +260,17 @@ def pq_summary(stat: np.ndarray, is_thing: np.ndarray) -> Dict[str, float]:
                 stuff=mean(~is_thing))
 
 
-def vpq_results(stats: np.ndarray, ks: Sequence[int],
-                is_thing: np.ndarray) -> Dict[str, float]:
+def vpq_results(stats: np.ndarray, ks: Sequence[int], is_thing: np.ndarray,
+                prefix: str = 'vpq') -> Dict[str, float]:
     """Final numbers in percent from W x 4 x C statistics (one row per k).
 
+    Args:
+        prefix: key prefix, ``'vpq'`` for panoptic VPQ, ``'svpq'`` for
+            semantic VPQ (each class of a frame one segment on both sides).
+
     Returns:
-        ``vpq_all``, ``vpq_thing``, ``vpq_stuff`` (means over k, NaN-aware)
-        and ``vpq_all_k{k}``, ``vpq_thing_k{k}``, ``vpq_stuff_k{k}``.
+        ``{prefix}_all``, ``{prefix}_thing``, ``{prefix}_stuff`` (means over k,
+        NaN-aware) and ``{prefix}_all_k{k}``, ... per k.
     """
     out: Dict[str, float] = {}
     per_k: List[Dict[str, float]] = []
@@ -232,9 +278,9 @@ def vpq_results(stats: np.ndarray, ks: Sequence[int],
         s = pq_summary(stat, is_thing)
         per_k.append(s)
         for part in ('all', 'thing', 'stuff'):
-            out[f'vpq_{part}_k{k}'] = 100.0 * s[part]
+            out[f'{prefix}_{part}_k{k}'] = 100.0 * s[part]
     for part in ('all', 'thing', 'stuff'):
         vals = np.array([s[part] for s in per_k])
-        out[f'vpq_{part}'] = (100.0 * float(np.nanmean(vals))
-                              if (~np.isnan(vals)).any() else float('nan'))
+        out[f'{prefix}_{part}'] = (100.0 * float(np.nanmean(vals))
+                                   if (~np.isnan(vals)).any() else float('nan'))
     return dict(sorted(out.items(), key=lambda kv: (kv[0].count('_k'), kv[0])))

@@ -111,6 +111,18 @@ class TemporalConsistencyMetric(BaseMetric):
             stem=osp.splitext(osp.basename(img_path))[0],
             name=frame_name(img_path), img_dir=osp.dirname(img_path))
 
+    @staticmethod
+    def _read_flow_file(path: str, key: str):
+        """(flow H x W x 2, valid H x W) of ``path``; a missing file names
+        the template key and how to make the files."""
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'TemporalConsistencyMetric: flow file not found: {path} '
+                f'(from {key}); compute the flow files with '
+                'tools/compute_flow.py, or evaluate without temporal '
+                'consistency (e.g. cityscapes_vps_evaluator_no_flow)')
+        return read_flow(path)
+
     def _forward_flow(self, prev: dict, cur: dict
                       ) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         """Flow t -> t+1 (2 x H x W) and its validity (H x W bool or None)."""
@@ -123,7 +135,8 @@ class TemporalConsistencyMetric(BaseMetric):
                     f'(frame_offsets {prev.get("frame_offsets")})')
             return flow, None
         if self.flow_source == 'file':
-            flow, valid = read_flow(self._format(self.flow_file_tmpl, prev))
+            flow, valid = self._read_flow_file(
+                self._format(self.flow_file_tmpl, prev), 'flow_file_tmpl')
             return (torch.from_numpy(flow).permute(2, 0, 1),
                     torch.from_numpy(valid))
         import cv2
@@ -140,7 +153,8 @@ class TemporalConsistencyMetric(BaseMetric):
     def _backward_flow(self, cur: dict) -> torch.Tensor:
         """Flow t+1 -> t for the forward-backward check."""
         if self.bw_flow_file_tmpl:
-            flow, _ = read_flow(self._format(self.bw_flow_file_tmpl, cur))
+            flow, _ = self._read_flow_file(
+                self._format(self.bw_flow_file_tmpl, cur), 'bw_flow_file_tmpl')
             return torch.from_numpy(flow).permute(2, 0, 1)
         flow = _flow_from_sample(cur, -1)
         if flow is None:

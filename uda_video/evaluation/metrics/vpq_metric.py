@@ -8,6 +8,7 @@ from prettytable import PrettyTable
 
 from uda_video.datasets.classes import CITYSCAPES_THINGS
 from uda_video.registry import METRICS
+from ..derived_instances import InstanceDeriver
 from ..functional import (encoded_segment_table, joint_histogram, pq_from_stat,
                           video_pq_stats, vpq_results)
 
@@ -23,15 +24,34 @@ class VPQMetric(BaseMetric):
     order must give each video's frames contiguously (the video test
     sampler); only the current video's small joint histograms are kept.
 
+    Two quantities, named apart in every key and table:
+
+    - panoptic VPQ (keys ``vpq_*``, mode 'panoptic'): predicted instances
+      against ground-truth instances;
+    - semantic VPQ (keys ``svpq_*``, mode 'semantic'): each class of a frame
+      is one segment on both sides (ground-truth things merged per class as a
+      semantic prediction is, crowd pixels included in their class, no
+      crowd), so thing classes are scored as stuff is.
+
+    A model that outputs instances is evaluated by one metric of each mode
+    (``val_evaluator`` lists both): panoptic VPQ beside semantic VPQ.
+
     Args:
         mode: 'panoptic' reads ``pred_panoptic_seg`` (same encoding, track ids
-            constant over a video); 'semantic' reads ``pred_sem_seg`` and makes
-            each class of a frame one segment (id ``class * label_divisor``).
+            constant over a video); 'semantic' reads ``pred_sem_seg`` (else
+            ``pred_panoptic_seg`` merged per class).
         ks: frame gaps of the windows (Cityscapes-VPS: 0, 5, 10, 15).
         frame_interval: frames between annotated frames (5).
         thing_classes: names of thing classes; default the dataset_meta's
             ``thing_classes``, else the Cityscapes things among its classes.
         label_divisor, void_class: the panoptic id encoding.
+        derive_instances: None, or (mode 'panoptic' only) a dict of
+            :class:`~uda_video.evaluation.derived_instances.InstanceDeriver`
+            options (``flow_file_tmpl``, ``iou_thr``, ``connectivity``,
+            ``min_area``): the panoptic prediction is derived from
+            ``pred_sem_seg``, each connected component of a thing class one
+            instance, tracked over every frame of the video (labelled or not)
+            by overlap with the previous frame's instances warped by flow.
     """
     default_prefix: Optional[str] = None
 
@@ -42,6 +62,7 @@ class VPQMetric(BaseMetric):
                  thing_classes: Optional[Sequence[str]] = None,
                  label_divisor: int = 1000,
                  void_class: int = 255,
+                 derive_instances: Optional[dict] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -58,12 +79,20 @@ class VPQMetric(BaseMetric):
         self.thing_classes = thing_classes
         self.label_divisor = label_divisor
         self.void_class = void_class
+        if derive_instances is not None and mode != 'panoptic':
+            raise ValueError("VPQMetric derive_instances needs mode='panoptic'"
+                             ' (the derived instances are its prediction)')
+        self.derive_instances = derive_instances
+        self._deriver: Optional[InstanceDeriver] = None
+        self._pred_divisor = label_divisor
         self._reset_stream()
 
     def _reset_stream(self) -> None:
         self._video: Optional[str] = None
         self._frames: List = []
         self._done = set()
+        if self._deriver is not None:
+            self._deriver.reset()
 
     @property
     def is_thing(self) -> np.ndarray:
@@ -87,14 +116,18 @@ class VPQMetric(BaseMetric):
                              f'frame_ids {ids}')
         is_thing = self.is_thing
         num_classes = len(is_thing)
+        # semantic VPQ: ground truth merged per class, so no crowd
+        gt_things = is_thing if self.mode == 'panoptic' else np.zeros_like(
+            is_thing)
 
         def gt_table(seg_ids):
-            return encoded_segment_table(seg_ids, is_thing, self.label_divisor,
-                                         self.void_class, 'ground-truth')
+            return encoded_segment_table(seg_ids, gt_things,
+                                         self.label_divisor, self.void_class,
+                                         'ground-truth')
 
         def pred_table(seg_ids):
             return encoded_segment_table(seg_ids, np.zeros_like(is_thing),
-                                         self.label_divisor, self.void_class,
+                                         self._pred_divisor, self.void_class,
                                          'predicted')[0]
 
         self.results.append(
@@ -103,7 +136,18 @@ class VPQMetric(BaseMetric):
         self._done.add(self._video)
         self._video, self._frames = None, []
 
+    def _derived_ids(self, sample: dict) -> np.ndarray:
+        """Derived panoptic ids of ``sample`` (every sample passes here)."""
+        if self._deriver is None:
+            self._deriver = InstanceDeriver(
+                np.flatnonzero(self.is_thing), void_class=self.void_class,
+                **self.derive_instances)
+            self._pred_divisor = self._deriver.label_divisor
+        return self._deriver(sample)
+
     def _pred_ids(self, sample: dict) -> np.ndarray:
+        if self.derive_instances is not None:
+            return sample['_derived_ids'][None]  # 1 x H x W, as the gt
         if self.mode == 'panoptic':
             if 'pred_panoptic_seg' not in sample:
                 raise KeyError("VPQMetric(mode='panoptic'): sample "
@@ -111,11 +155,19 @@ class VPQMetric(BaseMetric):
                                "pred_panoptic_seg; use mode='semantic' for "
                                'semantic predictions')
             return sample['pred_panoptic_seg']['data'].cpu().numpy()
+        if 'pred_sem_seg' not in sample and 'pred_panoptic_seg' in sample:
+            pan = sample['pred_panoptic_seg']['data'].cpu().numpy()
+            return self._per_class(pan.astype(np.int64), self.label_divisor)
+        if 'pred_sem_seg' not in sample:
+            raise KeyError("VPQMetric(mode='semantic'): sample "
+                           f"{sample.get('img_path')} has no pred_sem_seg")
         sem = sample['pred_sem_seg']['data'].cpu().numpy().astype(np.int64)
         return sem * self.label_divisor
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
+            if self.derive_instances is not None:
+                sample = dict(sample, _derived_ids=self._derived_ids(sample))
             if not sample.get('is_labelled', True):
                 continue
             for key in ('video_id', 'frame_id'):
@@ -134,9 +186,17 @@ class VPQMetric(BaseMetric):
                         'contiguous in the test order; use the video test '
                         'sampler (whole videos in order)')
                 self._video = video
-            gt = sample['gt_panoptic_seg']['data'].cpu().numpy()
+            gt = sample['gt_panoptic_seg']['data'].cpu().numpy().astype(
+                np.int64)
+            if self.mode == 'semantic':  # each class one segment
+                gt = self._per_class(gt, self.label_divisor)
             self._frames.append((int(sample['frame_id']),
                                  joint_histogram(gt, self._pred_ids(sample))))
+
+    def _per_class(self, ids: np.ndarray, divisor: int) -> np.ndarray:
+        """Panoptic ids (``class * divisor + track``) -> one segment per class
+        (``class * label_divisor``), as semantic VPQ scores both sides."""
+        return ids // divisor * self.label_divisor
 
     def evaluate(self, size: int) -> dict:
         self._flush()
@@ -150,14 +210,16 @@ class VPQMetric(BaseMetric):
             raise ValueError('VPQMetric: no labelled frame was evaluated')
         stats = np.sum(results, axis=0)
         is_thing = self.is_thing
+        prefix = 'vpq' if self.mode == 'panoptic' else 'svpq'
         table = PrettyTable()
         table.add_column('Class', list(self.dataset_meta['classes']))
         for k, stat in zip(self.ks, stats):
             table.add_column(f'PQ k={k}',
                              np.round(pq_from_stat(stat) * 100, 2).tolist())
-        print_log('per class VPQ:\n' + table.get_string(),
-                  logger=MMLogger.get_current_instance())
+        print_log(f'per class {self.mode} VPQ ({prefix}):\n' +
+                  table.get_string(), logger=MMLogger.get_current_instance())
         return {
             key: round(val, 2)
-            for key, val in vpq_results(stats, self.ks, is_thing).items()
+            for key, val in vpq_results(stats, self.ks, is_thing,
+                                        prefix).items()
         }

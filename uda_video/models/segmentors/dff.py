@@ -52,7 +52,9 @@ def propagate_features(key_feats: Sequence[torch.Tensor],
     out = []
     for i, feat in enumerate(key_feats):
         level_flow = resize_flow(flow, feat.shape[-2:])
-        warped = flow_warp(feat, level_flow.to(feat.dtype))
+        # Sampling positions in float32, also under autocast: pixel
+        # coordinates in half or bfloat16 are coarser than a pixel.
+        warped = flow_warp(feat.float(), level_flow.float()).to(feat.dtype)
         if scales is not None:
             warped = warped * scales[i]
         out.append(warped)

@@ -88,28 +88,33 @@ class AdversarialUDA(UDASegmentor):
         weights = {'seg': self.lambda_adv, 'aux': self.lambda_adv_aux}
 
         # 1) segmentor: supervised source + adversarial target (D frozen).
-        src_clips, src_samples = self.preprocess(data, 'source')
-        tgt_clips, _ = self.preprocess(data, 'target')
-        src = self.frame_outputs(src_clips, self.num_frames, with_aux=True)
-        losses = self.scaled(self.supervised_losses(src, src_samples),
-                             self.source_loss_weight)
-        tgt = self.frame_outputs(tgt_clips, self.num_frames, with_aux=with_aux)
-        for level, disc in discs.items():
-            with frozen(disc):
-                d_out = disc(F.softmax(tgt[level], dim=2))
-                losses[f'tgt.adv_{level}.loss'] = weights[level] * \
-                    adversarial_loss(d_out, True, self.gan_type)
+        # Forward passes run in each wrapper's context (autocast under AMP).
+        with seg_wrapper.optim_context(self.segmentor):
+            src_clips, src_samples = self.preprocess(data, 'source')
+            tgt_clips, _ = self.preprocess(data, 'target')
+            src = self.frame_outputs(src_clips, self.num_frames, with_aux=True)
+            losses = self.scaled(self.supervised_losses(src, src_samples),
+                                 self.source_loss_weight)
+            tgt = self.frame_outputs(tgt_clips, self.num_frames,
+                                     with_aux=with_aux)
+            for level, disc in discs.items():
+                with frozen(disc):
+                    d_out = disc(F.softmax(tgt[level], dim=2))
+                    losses[f'tgt.adv_{level}.loss'] = weights[level] * \
+                        adversarial_loss(d_out, True, self.gan_type)
         log_vars = self.update(seg_wrapper, losses)
 
         # 2) discriminators on detached predictions.
+        d_wrappers = {'seg': disc_wrapper, 'aux': aux_wrapper}
         d_losses = {}
         for level, disc in discs.items():
-            p_src = F.softmax(src[level].detach(), dim=2)
-            p_tgt = F.softmax(tgt[level].detach(), dim=2)
-            d_losses[f'disc_{level}.loss_src'] = 0.5 * adversarial_loss(
-                disc(p_src), True, self.gan_type)
-            d_losses[f'disc_{level}.loss_tgt'] = 0.5 * adversarial_loss(
-                disc(p_tgt), False, self.gan_type)
+            with d_wrappers[level].optim_context(disc):
+                p_src = F.softmax(src[level].detach(), dim=2)
+                p_tgt = F.softmax(tgt[level].detach(), dim=2)
+                d_losses[f'disc_{level}.loss_src'] = 0.5 * adversarial_loss(
+                    disc(p_src), True, self.gan_type)
+                d_losses[f'disc_{level}.loss_tgt'] = 0.5 * adversarial_loss(
+                    disc(p_tgt), False, self.gan_type)
         main = {k: v for k, v in d_losses.items() if k.startswith('disc_seg')}
         log_vars.update(self.update(disc_wrapper, main, tag='disc'))
         if aux_wrapper is not None:

@@ -28,8 +28,10 @@ class EntropyMinUDA(UDASegmentor):
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
                    ) -> Dict[str, torch.Tensor]:
         seg_wrapper = sub_wrapper(optim_wrapper, 'segmentor')
-        losses, _ = self.source_step(data, with_aux=True)
-        tgt_clips, _ = self.preprocess(data, 'target')
-        tgt = self.frame_outputs(tgt_clips, 1)
-        losses['tgt.ent.loss'] = self.lambda_ent * entropy_loss(tgt['seg'][:, 0])
+        with seg_wrapper.optim_context(self.segmentor):
+            losses, _ = self.source_step(data, with_aux=True)
+            tgt_clips, _ = self.preprocess(data, 'target')
+            tgt = self.frame_outputs(tgt_clips, 1)
+            losses['tgt.ent.loss'] = self.lambda_ent * entropy_loss(
+                tgt['seg'][:, 0])
         return self.update(seg_wrapper, losses)

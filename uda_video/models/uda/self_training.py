@@ -7,9 +7,10 @@ Pseudo labels of a target clip's key frame come from
   filtered for temporal agreement (``pseudo_labels.temporal_pseudo_labels``);
   ``num_frames=1`` is single-frame class-balanced self-training;
 - ``'files'``: PNGs of an offline round of ``tools/gen_pseudo_labels.py``
-  (``{pseudo_label_dir}/{video_id}/{frame_id:06d}.png``), found by the key
-  frame's metainfo, resized (nearest) to ``img_shape`` and flipped with the
-  sample's ``flip``; use no random crop in that pipeline;
+  (``{dir}/{video_id}/{frame_id:06d}.png``), loaded in the target pipeline by
+  ``LoadPseudoLabel`` as the key frame's label map, so they follow the
+  frame's resize, crop and flip; the samples' ``gt_sem_seg`` must come from
+  such a file (``seg_map_path``), never from the target's ground truth;
 - ``'dataset'``: the target samples' ``gt_sem_seg`` (a target dataset whose
   label files are the pseudo labels).
 
@@ -21,25 +22,22 @@ Flow (N x (T-1) x 2 x H x W, key -> reference, conventions.md) is read from
 the target samples' ``gt_flow`` (precomputed files loaded by the dataset) or,
 with ``flow_estimator``, computed on the fly from the frames.
 """
-import os.path as osp
 from typing import Dict, Optional, Union
 
-import cv2
 import torch
 import torch.nn.functional as F
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.utils import SampleList
 
+from uda_video.datasets.transforms.labels import (is_pseudo_label_path,
+                                                 pseudo_label_path)
 from uda_video.ops import resize_flow
 from uda_video.registry import MODELS
 from .base import ConfigType, UDASegmentor, sub_wrapper
 from .ema import EMATeacher
 from .pseudo_labels import IGNORE_INDEX, temporal_pseudo_labels
 
-def pseudo_label_path(root: str, video_id: str, frame_id: int) -> str:
-    """Where an offline round stores the pseudo label of one frame."""
-    return osp.join(root, str(video_id), f'{int(frame_id):06d}.png')
-
+__all__ = ['SelfTrainingUDA', 'pseudo_label_path', 'PSEUDO_SOURCES']
 
 PSEUDO_SOURCES = ('online', 'files', 'dataset')
 
@@ -51,9 +49,9 @@ class SelfTrainingUDA(UDASegmentor):
     Args:
         segmentor: config of the wrapped segmentor (the student).
         num_frames: frames of the target clip fused into a pseudo label.
-        pseudo_labels: 'online' (EMA teacher), 'files' or 'dataset'
-            (offline round).
-        pseudo_label_dir: folder of the offline round ('files' mode).
+        pseudo_labels: 'online' (EMA teacher), 'files' (offline round
+            loaded by ``LoadPseudoLabel`` in the target pipeline) or
+            'dataset' (a target dataset whose label files are pseudo labels).
         keep_fraction: fraction of each class's pixels kept (class-balanced).
         max_threshold: cap of every class threshold.
         consistency: require the warped per-frame labels to agree.
@@ -70,7 +68,6 @@ class SelfTrainingUDA(UDASegmentor):
                  segmentor: ConfigType,
                  num_frames: int = 3,
                  pseudo_labels: str = 'online',
-                 pseudo_label_dir: Optional[str] = None,
                  keep_fraction: float = 0.5,
                  max_threshold: float = 0.9,
                  consistency: bool = True,
@@ -88,10 +85,6 @@ class SelfTrainingUDA(UDASegmentor):
         if pseudo_labels not in PSEUDO_SOURCES:
             raise ValueError(f'pseudo_labels must be one of {PSEUDO_SOURCES}, '
                              f'got {pseudo_labels!r}')
-        if (pseudo_labels == 'files') != (pseudo_label_dir is not None):
-            raise ValueError("pseudo_label_dir is needed by, and only by, "
-                             "pseudo_labels='files'")
-        self.pseudo_label_dir = pseudo_label_dir
         self.num_frames = num_frames
         self.pseudo_source = pseudo_labels
         self.keep_fraction = keep_fraction
@@ -118,7 +111,7 @@ class SelfTrainingUDA(UDASegmentor):
             key = clips[:, :1].expand(-1, num_frames - 1, -1, -1, -1)
             pairs = (key.flatten(0, 1), clips[:, 1:num_frames].flatten(0, 1))
             with torch.no_grad():
-                flow = self.flow_estimator(*pairs)[0]
+                flow = self.flow_estimator(*pairs)[0].float()
             flow = resize_flow(flow, size)
             return flow.view(n, num_frames - 1, 2, *size)
         flows = []
@@ -143,7 +136,8 @@ class SelfTrainingUDA(UDASegmentor):
         """Softmax of ``net`` on the first frames: N x F x K x H x W (input size)."""
         n = clips.size(0)
         flat = clips[:, :num_frames].flatten(0, 1)
-        logits = net.decode_head.forward(net.extract_feat(flat))
+        # float32 probabilities also under autocast (thresholds are quantiles)
+        logits = net.decode_head.forward(net.extract_feat(flat)).float()
         logits = F.interpolate(logits, size=clips.shape[-2:], mode='bilinear',
                                align_corners=False)
         return F.softmax(logits, dim=1).view(n, num_frames, *logits.shape[1:])
@@ -188,40 +182,41 @@ class SelfTrainingUDA(UDASegmentor):
                                'pseudo labels of tools/gen_pseudo_labels.py')
         return torch.stack([s.gt_sem_seg.data[0] for s in samples]).long()
 
-    def file_pseudo_labels(self, samples: SampleList) -> torch.Tensor:
-        """N x H x W labels read from ``pseudo_label_dir``."""
-        out = []
-        for s in samples:
+    @staticmethod
+    def file_pseudo_labels(samples: SampleList) -> torch.Tensor:
+        """N x H x W labels of an offline round, loaded in the pipeline.
+
+        ``LoadPseudoLabel`` (target pipeline) made each key frame's label map
+        its pseudo-label file, so the labels went through the sample's resize,
+        crop and flip; a sample whose ``seg_map_path`` is not such a file is
+        refused (its ``gt_sem_seg`` would be the target's ground truth).
+        """
+        for i, s in enumerate(samples):
             meta = s.metainfo
-            path = pseudo_label_path(self.pseudo_label_dir, meta['video_id'],
-                                     meta['frame_id'])
-            label = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-            if label is None:
-                raise FileNotFoundError(
-                    f'no pseudo label {path} for {meta.get("img_path")}: run '
-                    'tools/gen_pseudo_labels.py on this split first')
-            h, w = meta['img_shape'][:2]
-            if label.shape[:2] != (h, w):
-                label = cv2.resize(label, (w, h),
-                                   interpolation=cv2.INTER_NEAREST)
-            label = torch.from_numpy(label.astype('int64'))
-            if meta.get('flip', False):
-                direction = meta.get('flip_direction', 'horizontal')
-                if direction == 'horizontal':
-                    label = label.flip(1)
-                elif direction == 'vertical':
-                    label = label.flip(0)
-                else:
-                    raise ValueError(f'flip_direction {direction!r} of '
-                                     f'{meta.get("img_path")} not supported')
-            out.append(label)
-        return torch.stack(out)
+            if not is_pseudo_label_path(meta.get('seg_map_path'),
+                                        meta.get('video_id'),
+                                        meta.get('frame_id', -1)):
+                raise KeyError(
+                    f"pseudo_labels='files': target sample {i} "
+                    f'({meta.get("img_path")}) carries no pseudo label '
+                    f'(seg_map_path={meta.get("seg_map_path")!r}): put '
+                    "dict(type='LoadPseudoLabel', pseudo_label_dir=DIR) right "
+                    'after LoadClip in the target pipeline')
+        return SelfTrainingUDA.dataset_pseudo_labels(samples)
 
     # ---- training ---------------------------------------------------------
     def train_step(self, data: dict,
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
                    ) -> Dict[str, torch.Tensor]:
         seg_wrapper = sub_wrapper(optim_wrapper, 'segmentor')
+        # Teacher and student forward passes in the wrapper's context
+        # (autocast under AMP); backward and step outside it.
+        with seg_wrapper.optim_context(self.segmentor):
+            losses = self.train_losses(data)
+        return self.update(seg_wrapper, losses)
+
+    def train_losses(self, data: dict) -> Dict[str, torch.Tensor]:
+        """The losses of one training batch (forward passes only)."""
         losses = {}
         if self.source_loss_weight > 0:
             losses, _ = self.source_step(data, with_aux=True)
@@ -242,4 +237,4 @@ class SelfTrainingUDA(UDASegmentor):
             ce = student.sum() * 0.0
         losses['tgt.pseudo.loss'] = self.pseudo_loss_weight * ce
         losses['tgt.pseudo.kept'] = valid.float().mean()
-        return self.update(seg_wrapper, losses)
+        return losses
