@@ -10,7 +10,7 @@ a fresh process. Reported: mean seconds per iteration after ``--warmup``
 iterations (mmengine's IterTimerHook), and peak memory: CUDA
 ``max_memory_allocated`` on a GPU, the process's peak resident memory on CPU.
 
-    python benchmarks/bench_real_config.py [--config configs/uda/viper2cityscapes/deeplabv2_r101_vat.py]
+    python benchmarks/bench_real_config.py [--config configs/uda/viper2cityscapes/vat_deeplabv2-caffe_r101-d8_viper2cityscapes.py]
         [--iters 20] [--warmup 5] [--modes fp32 amp] [--shrink 1]
         [--cfg-options KEY=VALUE ...]
 
@@ -18,7 +18,7 @@ iterations (mmengine's IterTimerHook), and peak memory: CUDA
 the config by N, a quick CPU check (the sequence discriminator's four
 stride-2 convolutions need logits of at least 16 x 32: ``--shrink 2`` for the
 VAT configs, 16 for source-only, e.g. ``--config
-configs/uda/viper2cityscapes/deeplabv2_r101_source-only.py --shrink 16
+configs/uda/viper2cityscapes/source-only_deeplabv2-caffe_r101-d8_viper2cityscapes.py --shrink 16
 --iters 3 --warmup 1``).
 """
 import argparse
@@ -32,7 +32,7 @@ import sys
 import tempfile
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CONFIG = 'configs/uda/viper2cityscapes/deeplabv2_r101_vat.py'
+DEFAULT_CONFIG = 'configs/uda/viper2cityscapes/vat_deeplabv2-caffe_r101-d8_viper2cityscapes.py'
 SIZE_KEYS = ('scale', 'crop_size', 'size')
 
 

@@ -78,7 +78,7 @@ SUITES = {
     'tdnet': [
         ('pspnet_r101 (teacher, baseline)',
          'configs/_base_/models/pspnet_r101-d8.py', PER_FRAME, 1),
-        ('td4-psp18', 'configs/tdnet/td4-psp18_cityscapes-seq.py',
+        ('td4-psp18', 'configs/tdnet/tdnet_td4-psp18_cityscapes-seq.py',
          ['model.teacher_config=None'], 4),
         ('pspnet_r18-half (one path, per frame)',
          'configs/_base_/models/pspnet_r18-half-d8.py', PER_FRAME, 4),
@@ -87,10 +87,10 @@ SUITES = {
     # --shape 128 256, the benchmark's frame size).
     'tdnet-synthetic': [
         ('pspnet_r50-half (teacher, baseline)',
-         'configs/tdnet/pspnet_r50-half-d8_synthetic.py', [], 1),
-        ('td4-psp18', 'configs/tdnet/td4-psp18_synthetic.py', [], 4),
+         'configs/tdnet/per-frame_pspnet_r50-half-d8_synthetic.py', [], 1),
+        ('td4-psp18', 'configs/tdnet/tdnet_td4-psp18_synthetic.py', [], 4),
         ('pspnet_r18-half (per-frame student)',
-         'configs/tdnet/pspnet_r18-half-d8_synthetic.py', [], 4),
+         'configs/tdnet/per-frame_pspnet_r18-half-d8_synthetic.py', [], 4),
     ],
 }
 

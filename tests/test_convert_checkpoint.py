@@ -335,7 +335,7 @@ def test_tool_refuses_a_mismatching_file(field, converted, capsys):
 def test_viper_configs_start_from_the_field_initialisation():
     from mmengine.config import Config
     cfg = Config.fromfile(
-        f'{REPO}/configs/uda/viper2cityscapes/deeplabv2_r101_source-only.py')
+        f'{REPO}/configs/uda/viper2cityscapes/source-only_deeplabv2-caffe_r101-d8_viper2cityscapes.py')
     seg = cfg.model.segmentor
     assert seg.backbone.type == 'DeepLabV2ResNet'
     assert seg.backbone.init_cfg == dict(

@@ -380,7 +380,7 @@ def test_a_failing_command_fails(docs_worker):
     assert not answer['ok'] and 'no_such_config' in answer['error']
     answer = docs_worker.run('tools/train.py', [
         'projects/accel_fusion/configs/'
-        'accel_deeplabv2-r18-half_fcn-r18-quarter_synthetic.py'])
+        'accel_deeplabv2_r18-half-d8_fcn_r18-quarter-d8_flownets_synthetic.py'])
     assert not answer['ok'] and 'PYTHONPATH' in answer['error']
 
 

@@ -17,13 +17,13 @@ from mmengine.config import Config
 
 from helpers import run_tool
 
-PER_FRAME = 'configs/synthetic/deeplabv2_r18-half_source-only.py'
+PER_FRAME = 'configs/synthetic/source-only_deeplabv2_r18-half-d8_synthetic.py'
 DFF = 'configs/dff/dff_deeplabv2_r18-half-d8_flownets_synthetic.py'
 CLOCKWORK = 'configs/clockwork/clockwork-alternating_deeplabv3plus_r18-half-d8_synthetic.py'
-TDNET = 'configs/tdnet/td4-psp18_synthetic.py'
-TCD = 'configs/tcd/tcd_pspnet_r18-half_synthetic.py'
-VAT = 'configs/uda/synthetic/deeplabv2_r18-half_vat.py'
-ACCEL = 'projects/accel_fusion/configs/accel_deeplabv2-r18-half_fcn-r18-quarter_synthetic.py'
+TDNET = 'configs/tdnet/tdnet_td4-psp18_synthetic.py'
+TCD = 'configs/tcd/tcd_pspnet_r18-half-d8_synthetic.py'
+VAT = 'configs/uda/synthetic/vat_deeplabv2_r18-half-d8_synthetic.py'
+ACCEL = 'projects/accel_fusion/configs/accel_deeplabv2_r18-half-d8_fcn_r18-quarter-d8_flownets_synthetic.py'
 FRAME_HW = (64, 128)  # tiny_synthetic frames
 TEST_HW = (48, 96)  # the test pipeline's scale below
 NUM_CLASSES = 15

@@ -27,6 +27,14 @@ SIZE_KEYS = ('scale', 'crop_size', 'size')
 REAL_ROOTS = ('data/cityscapes', 'data/viper')
 
 
+# Methods whose training step is tested on tiny models (tests/uda/test_dacs.py,
+# test_davsn_tps.py) and whose configs load in test_configs.py; left out here for
+# time: video-dacs (built on dacs) stands for the mixing methods.
+NOT_TRAINED_HERE = {
+    f'{m}_deeplabv2-caffe_r101-d8_viper2cityscapes.py'
+    for m in ('advent', 'dacs', 'davsn', 'tps')}
+
+
 def real_configs():
     out = []
     for p in sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
@@ -34,8 +42,10 @@ def real_configs():
         rel = osp.relpath(p, REPO)
         if '_base_' in rel.split(osp.sep) or osp.basename(p).startswith('_'):
             continue
-        # *_vps.py: the same training as their base, tested on Cityscapes-VPS.
-        if rel.endswith('_vps.py'):
+        # *-vps.py: the same training as their base, tested on Cityscapes-VPS.
+        if rel.endswith('-vps.py'):
+            continue
+        if osp.basename(p) in NOT_TRAINED_HERE:
             continue
         text = open(p).read()
         if 'viper2cityscapes' in rel or 'cityscapes' in osp.basename(p) \
@@ -205,7 +215,7 @@ def test_config_trains_and_validates_on_the_real_layout(
 
 
 # ---- offline pseudo-label round -------------------------------------------
-VST = 'configs/uda/viper2cityscapes/deeplabv2_r101_vat2st.py'
+VST = 'configs/uda/viper2cityscapes/vat2st_deeplabv2-caffe_r101-d8_viper2cityscapes.py'
 
 
 def gen_tool():

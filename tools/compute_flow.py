@@ -31,8 +31,9 @@ the video:
 
 * ``generic``: the name ends with its frame number, optionally followed by a
   fixed tail (``aachen_000000_000019_leftImg8bit.png``, ``001_00042.jpg``);
-  the frames of one folder sharing the part before the number form a video,
-  ordered by the number. The flow of frame t is written to::
+  the frames of one folder sharing the part before the number and numbered
+  without a gap form a video, ordered by the number (a gap ends a video: the
+  snippets of one Cityscapes ``{city}_{seq}``, so no flow crosses it). The flow of frame t is written to::
 
       OUT_DIR/<folder>/<name up to the frame number>_flow_fw.png   t -> next frame
       OUT_DIR/<folder>/<name up to the frame number>_flow_bw.png   t -> previous
@@ -76,7 +77,7 @@ import cv2
 
 from uda_video.datasets.cityscapes_vps import VPS_FRAME_RE
 from uda_video.datasets.flow_io import write_flow
-from uda_video.datasets.transforms.geometry import resize_flow
+from uda_video.datasets.transforms.geometry import resize_flow_array
 from uda_video.models.flow.classical import ClassicalFlow
 
 _FRAME_RE = re.compile(r'^(?P<prefix>.*?)(?P<number>\d+)(?P<tail>\D*)$')
@@ -231,10 +232,16 @@ def video_frames(rel_paths: Sequence[str],
                     group_vps_videos(rel_paths).items())]
     videos = []
     for (folder, _, tail), frames in sorted(group_videos(rel_paths).items()):
-        video = []
-        for _, rel in frames:
+        video, prev = [], None
+        for number, rel in frames:
+            if prev is not None and number != prev + 1:
+                # A gap in the numbering ends a video (the snippets of one
+                # Cityscapes {city}_{seq}): no flow across it.
+                videos.append(video)
+                video = []
             stem = osp.splitext(osp.basename(rel))[0]
             video.append((rel, osp.join(folder, stem[:len(stem) - len(tail)])))
+            prev = number
         videos.append(video)
     return videos
 
@@ -358,7 +365,7 @@ def compute_pair(backend: ClassicalFlow, task: FlowTask) -> None:
     if (eh, ew) != (h, w):
         small = [cv2.resize(im, (ew, eh), interpolation=cv2.INTER_AREA)
                  for im in (src, dst)]
-        flow = resize_flow(backend.compute(*small), (h, w))
+        flow = resize_flow_array(backend.compute(*small), (h, w))
     else:
         flow = backend.compute(src, dst)
     write_flow(task.out, flow)

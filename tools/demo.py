@@ -26,15 +26,20 @@ CFG_DIR = 'configs/uda/synthetic'
 DATA = 'data/synthetic'  # where the synthetic configs read the benchmark
 # name -> (config, the method whose final checkpoint starts it)
 METHODS = {
-    'source-only': (f'{CFG_DIR}/deeplabv2_r18-half_source-only_uda.py', None),
-    'image-adversarial': (f'{CFG_DIR}/deeplabv2_r18-half_advent.py', None),
-    'entropy-min': (f'{CFG_DIR}/deeplabv2_r18-half_entropy-min.py', None),
-    'VAT': (f'{CFG_DIR}/deeplabv2_r18-half_vat.py', None),
-    'image-ST': (f'{CFG_DIR}/deeplabv2_r18-half_vat2st.py', 'VAT'),
-    'VST': (f'{CFG_DIR}/deeplabv2_r18-half_vst.py', 'source-only'),
-    'VAT->VST': (f'{CFG_DIR}/deeplabv2_r18-half_vat2vst.py', 'VAT'),
+    'source-only': (f'{CFG_DIR}/source-only-uda_deeplabv2_r18-half-d8_synthetic.py', None),
+    'AdaptSegNet-style': (f'{CFG_DIR}/adaptsegnet_deeplabv2_r18-half-d8_synthetic.py', None),
+    'AdvEnt': (f'{CFG_DIR}/advent_deeplabv2_r18-half-d8_synthetic.py', None),
+    'entropy-min': (f'{CFG_DIR}/entropy-min_deeplabv2_r18-half-d8_synthetic.py', None),
+    'VAT': (f'{CFG_DIR}/vat_deeplabv2_r18-half-d8_synthetic.py', None),
+    'image-ST': (f'{CFG_DIR}/vat2st_deeplabv2_r18-half-d8_synthetic.py', 'VAT'),
+    'VST': (f'{CFG_DIR}/vst_deeplabv2_r18-half-d8_synthetic.py', 'source-only'),
+    'VAT->VST': (f'{CFG_DIR}/vat2vst_deeplabv2_r18-half-d8_synthetic.py', 'VAT'),
+    'DACS': (f'{CFG_DIR}/dacs_deeplabv2_r18-half-d8_synthetic.py', None),
+    'video-DACS': (f'{CFG_DIR}/video-dacs_deeplabv2_r18-half-d8_synthetic.py', None),
+    'DA-VSN-style': (f'{CFG_DIR}/davsn_deeplabv2_r18-half-d8_synthetic.py', None),
+    'TPS-style': (f'{CFG_DIR}/tps_deeplabv2_r18-half-d8_synthetic.py', None),
     'target-oracle':
-    ('configs/synthetic/deeplabv2_r18-half_target-oracle.py', None),
+    ('configs/synthetic/target-oracle_deeplabv2_r18-half-d8_synthetic.py', None),
 }
 DEMO_METHODS = ['source-only', 'VAT', 'VAT->VST']
 

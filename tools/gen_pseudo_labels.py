@@ -11,9 +11,10 @@ training target set (``train_dataloader.dataset.target``) uses, else the tool
 stops naming a missing frame. Class-balanced thresholds are taken over the
 whole split. Writes ``DIR/{video_id}/{frame_id:06d}.png`` (class ids, 255 =
 ignore, at the loader's resolution) and ``DIR/statistics.json`` (thresholds,
-per-class kept pixels); train on them with ``model.pseudo_labels='files'``
-and ``LoadPseudoLabel`` with ``pseudo_label_dir=DIR`` in the target pipeline
-(docs/uda.md, "Pseudo labels").
+per-class kept pixels and, over the frames that carry target ground truth,
+``quality``: per-class precision, coverage and IoU, also printed); train on
+them with ``model.pseudo_labels='files'`` and ``LoadPseudoLabel`` with
+``pseudo_label_dir=DIR`` in the target pipeline (docs/uda.md, "Pseudo labels").
 """
 import argparse
 import json
@@ -29,10 +30,15 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner, load_checkpoint
 from mmengine.utils import ProgressBar
 
+from uda_video.apis.pseudo_label_quality import format_quality, json_safe
+from uda_video.evaluation.functional import (pseudo_label_quality,
+                                             pseudo_label_stats)
 from uda_video.models.segmentors.base_video import clip_frames
 from uda_video.models.uda import (SelfTrainingUDA, confidence_histogram,
-                                  fuse_probs, temporal_agreement,
-                                  thresholds_from_histogram, warp_clip_probs)
+                                  fused_predictions, threshold_pseudo_labels,
+                                  thresholds_from_histogram)
+from uda_video.models.uda.pseudo_label_quality import (has_ground_truth,
+                                                       target_ground_truth)
 from uda_video.models.uda.self_training import pseudo_label_path
 from uda_video.registry import DATASETS, MODELS
 from uda_video.utils import register_all_modules
@@ -118,7 +124,7 @@ def main(argv=None):
     net = model.teacher.model if use_teacher else model.segmentor
     model.eval()
     loader = Runner.build_dataloader(cfg.pseudo_label_dataloader)
-    num_classes = model.segmentor.decode_head.out_channels
+    num_classes = model.segmentor.out_channels
     f = model.num_frames
 
     cache = osp.join(args.out, '.cache')
@@ -132,17 +138,19 @@ def main(argv=None):
         clips, samples = clip_frames(data['inputs']), data['data_samples']
         probs = model.clip_probs(net, clips, f)
         flows = model.clip_flows(clips, samples, f)
-        warped, valid = warp_clip_probs(probs, flows)
-        conf, labels = fuse_probs(warped, valid).max(1)
-        agree = (temporal_agreement(warped, valid) if model.consistency
-                 and f > 1 else torch.ones_like(labels, dtype=torch.bool))
+        labels, conf, agree = fused_predictions(probs, flows,
+                                                model.consistency)
         hist += confidence_histogram(conf, labels, num_classes, BINS, agree)
+        # Target ground truth of labelled key frames: scored, never used.
+        gt = target_ground_truth(samples, labels.shape[-2:])
         for i, s in enumerate(samples):
             meta = s.metainfo
             name = osp.join(cache, f'{len(frames)}.npz')
             q = (conf[i].clamp(0, 1) * (BINS - 1)).round().short()
+            extra = (dict(gt=gt[i].byte().numpy())
+                     if gt is not None and has_ground_truth(s) else {})
             np.savez(name, labels=labels[i].byte().numpy(), q=q.numpy(),
-                     agree=agree[i].numpy())
+                     agree=agree[i].numpy(), **extra)
             frames.append((name, meta['video_id'], int(meta['frame_id'])))
             if bar:
                 bar.update()
@@ -151,14 +159,16 @@ def main(argv=None):
     # Pass 2: thresholds, PNGs and statistics.
     kept = np.zeros(num_classes, np.int64)
     predicted = hist.sum(1).numpy()
-    ignored = total = 0
-    min_bin = torch.where(torch.isinf(thr), torch.full_like(thr, BINS + 1),
-                          thr * (BINS - 1) + 0.5).ceil().long().numpy()
+    ignored = total = scored = 0
+    quality = torch.zeros(4, num_classes, dtype=torch.float64)
     for name, video_id, frame_id in frames:
         z = np.load(name)
-        labels = z['labels'].astype(np.int64)
-        keep = z['agree'] & (z['q'] >= min_bin[labels])
-        out = np.where(keep, labels, 255).astype(np.uint8)
+        # The online rule on the binned confidences (bin centres).
+        out = threshold_pseudo_labels(
+            torch.from_numpy(z['labels'].astype(np.int64)),
+            torch.from_numpy(z['q']).double() / (BINS - 1),
+            torch.from_numpy(z['agree']), thr).numpy().astype(np.uint8)
+        keep = out != 255
         path = pseudo_label_path(args.out, video_id, frame_id)
         os.makedirs(osp.dirname(path), exist_ok=True)
         if not cv2.imwrite(path, out):
@@ -167,6 +177,11 @@ def main(argv=None):
             :num_classes]
         ignored += int((~keep).sum())
         total += out.size
+        if 'gt' in z.files:
+            quality += pseudo_label_stats(torch.from_numpy(out),
+                                          torch.from_numpy(z['gt']),
+                                          num_classes)
+            scored += 1
     shutil.rmtree(cache)
     stats = dict(
         config=args.config, checkpoint=args.checkpoint,
@@ -176,11 +191,19 @@ def main(argv=None):
         thresholds=[None if not np.isfinite(t) else float(t)
                     for t in thr.tolist()],
         predicted_pixels=predicted.tolist(), kept_pixels=kept.tolist(),
-        ignored_fraction=ignored / max(total, 1))
+        ignored_fraction=ignored / max(total, 1),
+        frames_with_gt=scored,
+        quality=pseudo_label_quality(
+            quality, loader.dataset.metainfo.get('classes'))
+        if quality[3].sum() > 0 else None)
     with open(osp.join(args.out, 'statistics.json'), 'w') as fh:
-        json.dump(stats, fh, indent=2)
+        json.dump(json_safe(stats), fh, indent=2)
     print(f'\nwrote {len(frames)} pseudo labels to {args.out} '
           f'({100 * (1 - stats["ignored_fraction"]):.1f}% labelled)')
+    if stats['quality'] is not None:
+        print(format_quality(
+            stats['quality'], f'quality against the ground truth of {scored} '
+            'labelled frames (%):'))
 
 
 if __name__ == '__main__':

@@ -7,15 +7,14 @@
 #   model.backbone.init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')
 _base_ = [
     '../_base_/models/deeplabv2_r101-d8.py',
+    '../_base_/clip_preprocessor.py',
     '../_base_/datasets/cityscapes_seq_video_val.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_40k.py'
 ]
 model = dict(
     type='ClockworkSegmentor',
     data_preprocessor=dict(
-        _delete_=True, type='ClipDataPreProcessor',
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True, size=(512, 1024), test_cfg=dict(size_divisor=8)),
+        _delete_=True, **_base_.clip_preprocessor, size=(512, 1024)),
     decode_head=dict(num_classes=19),
     schedule='alternating',
     shallow_stages=1,

@@ -6,15 +6,14 @@
 # Alternating schedule: stem + layer1 every frame, layer2-4 every other frame.
 _base_ = [
     '../_base_/models/deeplabv3plus_r18-half-d8.py',
+    '../_base_/clip_preprocessor.py',
     '../_base_/synthetic_video.py'
 ]
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     type='ClockworkSegmentor',
     data_preprocessor=dict(
-        _delete_=True, type='ClipDataPreProcessor',
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True, size=(128, 128), test_cfg=dict(size_divisor=8)),
+        _delete_=True, **_base_.clip_preprocessor, size=(128, 128)),
     backbone=dict(norm_cfg=norm_cfg),
     decode_head=dict(num_classes=15, norm_cfg=norm_cfg),
     auxiliary_head=dict(num_classes=15, norm_cfg=norm_cfg),

@@ -5,15 +5,14 @@
 # frame on whole val videos with a key frame every 5 frames.
 _base_ = [
     '../_base_/models/deeplabv2_r18-half-d8.py',
+    '../_base_/clip_preprocessor.py',
     '../_base_/synthetic_video.py'
 ]
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     type='DFFSegmentor',
     data_preprocessor=dict(
-        _delete_=True, type='ClipDataPreProcessor',
-        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True, size=(128, 128), test_cfg=dict(size_divisor=8)),
+        _delete_=True, **_base_.clip_preprocessor, size=(128, 128)),
     # Only the level the head reads is cached and propagated.
     backbone=dict(norm_cfg=norm_cfg, out_indices=(3, )),
     decode_head=dict(in_index=0, num_classes=15),

@@ -4,7 +4,9 @@
 # per clip, multi-scale EPE. The checkpoint initialises DFF's flow network
 # (configs/dff: init_cfg=dict(type='Pretrained', checkpoint=..., prefix='flow_net.')).
 #   python tools/train.py configs/flow/flownets_synthetic.py
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/clip_preprocessor.py', '../_base_/default_runtime.py'
+]
 crop_size = (128, 128)
 # One random geometry for both frames and the flow (flow-aware resize/crop/flip).
 train_pipeline = [
@@ -20,9 +22,9 @@ train_pipeline = [
 ]
 model = dict(
     type='FlowEstimator',
+    # Flow is not tested through this config: no test-time padding.
     data_preprocessor=dict(
-        type='ClipDataPreProcessor', mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size=crop_size),
+        _base_.clip_preprocessor, size=crop_size, test_cfg=None),
     flow_net=dict(type='FlowNetS', base_channels=16),
     loss=dict(type='MultiScaleEPELoss',
               weights=(0.32, 0.08, 0.02, 0.01, 0.005)),

@@ -1,6 +1,6 @@
 # VAT of configs/uda/synthetic with no random transforms and frozen BN
 # statistics: 2 ranks x 1 clip pair must match 1 rank x 2 clip pairs.
-_base_ = ['../../configs/uda/synthetic/deeplabv2_r18-half_vat.py']
+_base_ = ['../../configs/uda/synthetic/vat_deeplabv2_r18-half-d8_synthetic.py']
 pipeline = [
     dict(type='LoadClip'),
     dict(type='ClipBroadcaster', transforms=[

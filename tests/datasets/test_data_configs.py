@@ -9,8 +9,8 @@ from helpers import REPO
 from uda_video.registry import DATASETS
 
 CONFIGS = [
-    'configs/synthetic/deeplabv2_r18-half_source-only.py',
-    'configs/synthetic/deeplabv2_r18-half_target-oracle.py',
+    'configs/synthetic/source-only_deeplabv2_r18-half-d8_synthetic.py',
+    'configs/synthetic/target-oracle_deeplabv2_r18-half-d8_synthetic.py',
     'configs/_base_/datasets/uda_synthetic.py',
 ]
 

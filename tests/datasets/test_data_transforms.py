@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from uda_video.datasets.transforms import (ClipPhotoMetricDistortion, flip_flow,
-                                           resize_flow)
+                                           resize_flow_array)
 from uda_video.datasets.flow_io import read_flow
 from uda_video.ops import fb_consistency_mask, flow_warp
 from uda_video.registry import TRANSFORMS
@@ -35,7 +35,7 @@ def test_pure_flow_geometry():
     assert np.array_equal(out[..., 0], -flow[:, ::-1, 0])
     assert np.array_equal(out[..., 1], flow[..., 1])
     assert np.array_equal(flip_flow(flow, 'vertical')[..., 1], -flow[..., 1])
-    big = resize_flow(np.ones((4, 6, 2), np.float32), (8, 18))
+    big = resize_flow_array(np.ones((4, 6, 2), np.float32), (8, 18))
     assert big.shape == (8, 18, 2)
     assert np.allclose(big[..., 0], 3.0) and np.allclose(big[..., 1], 2.0)
 
@@ -178,7 +178,7 @@ def test_flow_back_follows_flip_and_resize(synth_root, idx):
     after = _fb_share(fw, bw)
     assert before > 0.8 and after > before - 0.1, (before, after)
     # Exactly like gt_flow: mirrored, u negated and both rescaled by 1.5.
-    ref = flip_flow(resize_flow(plain['gt_flow_back'][1], (48, 96)), 'horizontal')
+    ref = flip_flow(resize_flow_array(plain['gt_flow_back'][1], (48, 96)), 'horizontal')
     np.testing.assert_allclose(bw, ref, atol=1e-5)
     assert np.abs(bw[..., 0]).max() > 1.4 * np.abs(plain['gt_flow_back'][1][..., 0]).max()
     # A backward flow that was not transformed like the forward one fails.

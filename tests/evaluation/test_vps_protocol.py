@@ -12,7 +12,7 @@ from helpers import REPO, run_tool
 from real_trees import make_cityscapes_vps_tree
 
 VPS_CONFIGS = sorted(glob.glob(osp.join(
-    REPO, 'configs', 'uda', 'viper2cityscapes', '*_vps.py')))
+    REPO, 'configs', 'uda', 'viper2cityscapes', '*-vps.py')))
 VPQ_KEYS = [f'vpq_{p}_k{k}' for p in ('all', 'thing', 'stuff')
             for k in (0, 5, 10, 15)] + ['vpq_all', 'vpq_thing', 'vpq_stuff']
 
@@ -30,7 +30,7 @@ def _eval_vpq_main(argv):
 def test_every_viper2cityscapes_config_has_a_vps_test():
     methods = [p for p in glob.glob(osp.join(
         REPO, 'configs', 'uda', 'viper2cityscapes', '*.py'))
-        if not p.endswith('_vps.py')]
+        if not p.endswith('-vps.py')]
     assert len(VPS_CONFIGS) == len(methods) >= 10
     for path in VPS_CONFIGS:
         cfg = Config.fromfile(path)
@@ -44,7 +44,7 @@ def test_every_viper2cityscapes_config_has_a_vps_test():
                          'TemporalConsistencyMetric'], path
         assert cfg.test_evaluator[2].derive_instances.flow_file_tmpl
         # the method's model and training stay those of its config
-        base = Config.fromfile(path.replace('_vps.py', '.py'))
+        base = Config.fromfile(path.replace('-vps.py', '.py'))
         assert cfg.model == base.model
     base = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'datasets',
                                     'cityscapes_vps.py'))
@@ -150,7 +150,7 @@ def test_metric_equals_eval_vpq_on_the_written_submission(vps_tree, tmp_path,
 
 def test_tools_test_writes_the_submission_that_eval_vpq_scores(vps_tree,
                                                                tmp_path):
-    """tools/test.py on a *_vps config: metrics and --format-vps in one run;
+    """tools/test.py on a *-vps config: metrics and --format-vps in one run;
     tools/eval_vpq.py on the submission gives the run's VPQ."""
     from uda_video.registry import MODELS
     from uda_video.utils import register_all_modules
@@ -158,7 +158,7 @@ def test_tools_test_writes_the_submission_that_eval_vpq_scores(vps_tree,
     config = tmp_path / 'vps.py'
     config.write_text(
         f"_base_ = ['{REPO}/configs/uda/synthetic/"
-        "deeplabv2_r18-half_source-only_uda.py',\n"
+        "source-only-uda_deeplabv2_r18-half-d8_synthetic.py',\n"
         f"          '{REPO}/configs/_base_/datasets/cityscapes_vps.py']\n"
         'test_dataloader = {{_base_.cityscapes_vps_test_dataloader_15}}\n'
         'test_evaluator = {{_base_.cityscapes_vps_evaluator}}\n')

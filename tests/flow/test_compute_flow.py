@@ -36,6 +36,21 @@ def test_group_videos_orders_by_number_and_names_bad_files():
         compute_flow.group_videos(['a/s_1.png', 'a/s_01.png'])
 
 
+def test_no_flow_across_the_gap_between_two_cityscapes_snippets():
+    # Two snippets of one {city}_{seq} (the real val release: labels 012699 and
+    # 012738 -> frames 012680..012709 and 012719..012748).
+    stem = 'frankfurt/frankfurt_000001_{:06d}_leftImg8bit.png'
+    rels = [stem.format(n) for n in list(range(12680, 12710))
+            + list(range(12719, 12749))]
+    videos = compute_flow.video_frames(rels, 'generic')
+    assert [len(v) for v in videos] == [30, 30]
+    tasks = compute_flow.flow_tasks('IMG', 'OUT', rels, ('fw', 'bw'))
+    assert len(tasks) == 2 * 2 * 29
+    last = [t for t in tasks if t.out.endswith('012709_flow_fw.png')]
+    first = [t for t in tasks if t.out.endswith('012719_flow_bw.png')]
+    assert not last and not first
+
+
 def test_parse_shard():
     assert compute_flow.parse_shard('1/3') == (1, 3)
     for bad in ('3/3', '1', 'a/b', '-1/2'):

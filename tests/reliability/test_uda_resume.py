@@ -45,7 +45,7 @@ def phase1_checkpoint(path):
     from uda_video.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(osp.join(
-        REPO, 'configs/uda/synthetic/deeplabv2_r18-half_source-only_uda.py'))
+        REPO, 'configs/uda/synthetic/source-only-uda_deeplabv2_r18-half-d8_synthetic.py'))
     with torch.random.fork_rng(), \
             DefaultScope.overwrite_default_scope('uda_video'):
         torch.manual_seed(1)
@@ -63,9 +63,9 @@ def vst_options(root, work):
 
 
 CASES = [
-    SoakCase('vat', 'configs/uda/synthetic/deeplabv2_r18-half_vat.py',
+    SoakCase('vat', 'configs/uda/synthetic/vat_deeplabv2_r18-half-d8_synthetic.py',
              vat_options, cost=3),
-    SoakCase('vst', 'configs/uda/synthetic/deeplabv2_r18-half_vst.py',
+    SoakCase('vst', 'configs/uda/synthetic/vst_deeplabv2_r18-half-d8_synthetic.py',
              vst_options, cost=2),
 ]
 

@@ -39,10 +39,10 @@ CASES = [
     SoakCase('clockwork', 'configs/clockwork/'
              'clockwork-adaptive_deeplabv3plus_r18-half-d8_synthetic.py',
              clips()),
-    SoakCase('tdnet', 'configs/tdnet/td4-psp18_synthetic.py', clips(),
+    SoakCase('tdnet', 'configs/tdnet/tdnet_td4-psp18_synthetic.py', clips(),
              cost=4),
     SoakCase('tcd',
-             'configs/tcd/tcd_pspnet_r18-half_temporal-only_synthetic.py',
+             'configs/tcd/tcd-temporal-only_pspnet_r18-half-d8_synthetic.py',
              clips()),
 ]
 

@@ -214,11 +214,11 @@ def test_grouped_distillation_from_loaded_teacher(teacher_ckpt):
 
 
 TDNET_CONFIGS = {
-    'td4-psp18_synthetic.py': 4,
-    'td4-psp18_kd_synthetic.py': 4,
-    'td2-psp50_synthetic.py': 2,
-    'td4-psp18_cityscapes-seq.py': 4,
-    'td2-psp50_cityscapes-seq.py': 2,
+    'tdnet_td4-psp18_synthetic.py': 4,
+    'tdnet-kd_td4-psp18_synthetic.py': 4,
+    'tdnet_td2-psp50_synthetic.py': 2,
+    'tdnet_td4-psp18_cityscapes-seq.py': 4,
+    'tdnet_td2-psp50_cityscapes-seq.py': 2,
 }
 
 
@@ -246,9 +246,9 @@ def test_configs_are_consistent_and_segment_a_frame(name):
 
 
 def test_td4_baseline_has_the_depth_and_width_of_one_path():
-    td4 = Config.fromfile(osp.join(REPO, 'configs/tdnet/td4-psp18_synthetic.py'))
+    td4 = Config.fromfile(osp.join(REPO, 'configs/tdnet/tdnet_td4-psp18_synthetic.py'))
     base = Config.fromfile(
-        osp.join(REPO, 'configs/tdnet/pspnet_r18-half-d8_synthetic.py'))
+        osp.join(REPO, 'configs/tdnet/per-frame_pspnet_r18-half-d8_synthetic.py'))
     path_bb, base_bb = td4.model.sub_network.backbone, base.model.backbone
     for key in ('depth', 'base_channels', 'stem_channels', 'dilations'):
         assert path_bb[key] == base_bb[key], key

@@ -215,9 +215,9 @@ def test_teacher_checkpoint_mismatch_names_keys(tmp_path, teacher_ckpt):
 def test_synthetic_config_distils_the_plain_baseline_student():
     """The distilled student and the plainly trained one are the same model."""
     tcd = Config.fromfile(
-        osp.join(REPO, 'configs/tcd/tcd_pspnet_r18-half_synthetic.py'))
+        osp.join(REPO, 'configs/tcd/tcd_pspnet_r18-half-d8_synthetic.py'))
     plain = Config.fromfile(
-        osp.join(REPO, 'configs/tdnet/pspnet_r18-half-d8_synthetic.py'))
+        osp.join(REPO, 'configs/tdnet/per-frame_pspnet_r18-half-d8_synthetic.py'))
     assert tcd.model.type == 'TemporalDistillSegmentor'
     assert tcd.model.backbone == plain.model.backbone
     assert tcd.model.decode_head == plain.model.decode_head

@@ -1,4 +1,5 @@
-"""VAT / AdvEnt: each network moves only under its own losses."""
+"""VAT / AdaptSegNet-style / AdvEnt: each network moves only under its own
+losses."""
 import copy
 
 import pytest

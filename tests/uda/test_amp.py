@@ -16,6 +16,7 @@ from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
 from mmengine.runner import Runner
 
 from helpers import REPO
+from uda_helpers import point_at
 from uda_video.engine.optim_constructor import (
     CPUAmpOptimWrapper, NamedModulesOptimWrapperConstructor, enable_amp)
 
@@ -30,18 +31,6 @@ def load_train_tool():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def point_at(node, root):
-    """Configs of the synthetic benchmark -> the tiny one (6-frame videos)."""
-    items = node.items() if hasattr(node, 'items') else enumerate(node)
-    for key, value in list(items):
-        if isinstance(value, str) and value.startswith('data/synthetic'):
-            node[key] = str(root) + value[len('data/synthetic'):]
-        elif key == 'snippet_length' and value is not None:
-            node[key] = 6
-        elif isinstance(value, (dict, list)):
-            point_at(value, root)
 
 
 def first_conv(module):
@@ -101,9 +90,9 @@ def finite_losses(runner):
 
 
 @pytest.mark.parametrize('config, wrappers', [
-    ('configs/dff/deeplabv2_r18-half-d8_per-frame_synthetic.py', None),
+    ('configs/dff/per-frame_deeplabv2_r18-half-d8_synthetic.py', None),
     ('tests/configs/tiny_vat.py', ('segmentor', 'discriminator')),
-    ('configs/uda/synthetic/deeplabv2_r18-half_vat2vst.py', ('segmentor', )),
+    ('configs/uda/synthetic/vat2vst_deeplabv2_r18-half-d8_synthetic.py', ('segmentor', )),
     ('configs/dff/dff_deeplabv2_r18-half-d8_flownets_synthetic.py', None),
 ], ids=['per-frame', 'vat', 'vst', 'dff'])
 def test_amp_iteration(config, wrappers, tiny_synthetic, tmp_path):

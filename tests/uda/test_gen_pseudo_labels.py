@@ -13,7 +13,7 @@ from uda_video.datasets import CityscapesSeqDataset
 from uda_video.models.uda.self_training import pseudo_label_path
 from uda_video.registry import MODELS
 
-CONFIG = 'configs/uda/synthetic/deeplabv2_r18-half_vat2vst.py'
+CONFIG = 'configs/uda/synthetic/vat2vst_deeplabv2_r18-half-d8_synthetic.py'
 KEEP = 0.5
 
 

@@ -17,6 +17,19 @@ train_pipeline = [
     dict(type='ClipPhotoMetricDistortion', per_frame=False),
     dict(type='PackClipInputs'),
 ]
+# Target clips for adaptation: the same, but the crop never looks at the labels
+# (cat_max_ratio=1.0): the target's ground truth must not steer training.
+target_train_pipeline = [
+    dict(type='LoadClip'),
+    dict(type='ClipBroadcaster', share_random_params=True, transforms=[
+        dict(type='RandomResize', scale=(256, 128), ratio_range=(0.75, 1.5),
+             keep_ratio=True, resize_type='FlowAwareResize'),
+        dict(type='FlowAwareRandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+        dict(type='FlowAwareRandomFlip', prob=0.5),
+    ]),
+    dict(type='ClipPhotoMetricDistortion', per_frame=False),
+    dict(type='PackClipInputs'),
+]
 test_pipeline = [dict(type='LoadClip'), dict(type='PackClipInputs')]
 panoptic_test_pipeline = [
     dict(type='LoadClip', load_panoptic=True), dict(type='PackClipInputs')]
@@ -31,7 +44,7 @@ target_train_unlabelled = dict(
     type='CityscapesSeqDataset', data_root=synthetic_root + '/cityscapes',
     split='train', protocol='shared15', rider='person',
     snippet_length=synthetic_frames, all_frames=True,
-    frame_offsets=frame_offsets, pipeline=train_pipeline)
+    frame_offsets=frame_offsets, pipeline=target_train_pipeline)
 # Labelled target frames (oracle): the VPS layout's 6 annotated frames per video.
 target_train_labelled = dict(
     type='CityscapesVPSDataset', data_root=synthetic_root + '/cityscapes_vps',

@@ -5,15 +5,13 @@
 # offsets and the optimizers they need.
 _base_ = [
     '../../_base_/models/deeplabv2_r18-half-d8.py',
+    '../../_base_/clip_preprocessor.py',
     '../../_base_/datasets/synthetic_clips.py',
     '../../_base_/default_runtime.py'
 ]
 num_classes = 15
 norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='ClipDataPreProcessor', mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375], bgr_to_rgb=True, size=(128, 128),
-    test_cfg=dict(size_divisor=8))
+data_preprocessor = dict(_base_.clip_preprocessor, size=(128, 128))
 # The per-frame network of configs/_base_/models/deeplabv2_r18-half-d8.py, on clips.
 segmentor = _base_.model.deepcopy()
 segmentor.update(type='ClipEncoderDecoder', data_preprocessor=data_preprocessor)

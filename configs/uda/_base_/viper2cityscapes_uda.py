@@ -14,15 +14,16 @@
 # (docs/getting_started.md, "The field's DeepLab-v2 and its checkpoints").
 _base_ = [
     '../../_base_/models/deeplabv2-caffe_r101-d8.py',
+    '../../_base_/clip_preprocessor.py',
     '../../_base_/datasets/cityscapes_seq.py',
     '../../_base_/datasets/viper.py',
     '../../_base_/default_runtime.py'
 ]
 num_classes = 15
+# Whole frames of any size, padded to a multiple of 8; the caffe statistics.
 data_preprocessor = dict(
-    type='ClipDataPreProcessor', mean=_base_.caffe_mean, std=[1.0, 1.0, 1.0],
-    bgr_to_rgb=False, size=None, size_divisor=8,
-    test_cfg=dict(size_divisor=8))
+    _base_.clip_preprocessor, mean=_base_.caffe_mean, std=[1.0, 1.0, 1.0],
+    bgr_to_rgb=False, size=None, size_divisor=8)
 segmentor = _base_.model.deepcopy()
 segmentor.update(type='ClipEncoderDecoder', data_preprocessor=data_preprocessor)
 segmentor.backbone.init_cfg = dict(
@@ -70,6 +71,11 @@ aug = 'field'
 # pseudo_label_dir is set (docs/uda.md, "Pseudo labels"); None: a no-op.
 pseudo_label_step = dict(type='LoadPseudoLabel', pseudo_label_dir=None,
                          num_classes=num_classes)
+# The target's crops never look at its labels (cat_max_ratio=1.0): the target
+# ground truth of the labelled key frames must not steer training.
+target_scale_crop_steps = [
+    step.deepcopy() for step in _base_.cityscapes_pipelines.scale_crop[1:]]
+target_scale_crop_steps[0].transforms[1].cat_max_ratio = 1.0
 aug_pipelines = dict(
     field=dict(
         source=dict(pipeline=_base_.viper_pipelines.field),
@@ -80,7 +86,7 @@ aug_pipelines = dict(
         source=dict(pipeline=_base_.viper_pipelines.scale_crop),
         target=dict(pipeline=_base_.cityscapes_pipelines.scale_crop[:1]
                     + [pseudo_label_step]
-                    + _base_.cityscapes_pipelines.scale_crop[1:])))
+                    + target_scale_crop_steps)))
 # Source samples: the field's key frames (DA-VSN davsn/dataset/Viper_list/train.txt:
 # every 10th frame that has its previous frame, 13,367 in 77 train sequences).
 source = _base_.viper_train.deepcopy()

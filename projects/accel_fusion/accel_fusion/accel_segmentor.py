@@ -1,16 +1,18 @@
 """Accel-style video segmentor: a deep reference branch on key frames, its
 scores warped by optical flow to every frame and fused with the scores of a
 light update branch run on the current frame."""
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmseg.utils import OptSampleList, SampleList
 
-from uda_video.models.segmentors import (StatefulVideoSegmentor,
+from uda_video.models.segmentors import (ClipSampling,
+                                         StatefulVideoSegmentor,
                                          batch_img_metas, clip_frames,
-                                         key_frames, single_video_id)
+                                         key_frames, repeat_per_frame,
+                                         single_video_id, unflatten_frames)
 from uda_video.registry import MODELS
 
 from .fusion import warp_scores
@@ -121,6 +123,50 @@ class AccelSegmentor(StatefulVideoSegmentor):
         warped = warp_scores(key_scores, self.flow(cur, key))
         return self.fusion(warped, upd), upd
 
+    @property
+    def clip_sampling(self) -> ClipSampling:
+        return ClipSampling(
+            owner=type(self).__name__, extra_frames=1,
+            description='the frames segmented, then the key frame last, '
+            'e.g. frame_offsets [0, [-4, 0]] for one frame')
+
+    def clip_logits(self, clips: torch.Tensor, num_frames: int,
+                    with_aux: bool = False) -> Dict[str, torch.Tensor]:
+        """Fused scores of frames 0..F-1: the key frame's (the clip's last)
+        reference scores warped onto each and fused with its update scores.
+
+        Args:
+            clips: N x T x 3 x H x W, T >= F + 1, key frame last.
+            with_aux: ignored (the reference branch's auxiliary head is not
+                trained by this segmentor).
+
+        Returns:
+            'seg': N x F x K x h x w fused scores, '_update': the update
+            branch's scores (its loss in :meth:`logit_losses`).
+        """
+        clips = self.clip_input(clips, num_frames)
+        n = clips.shape[0]
+        key = clips[:, -1]
+        key_scores = self.reference_scores(key)
+        fused, upd = self.fused_scores(
+            clips[:, :num_frames].flatten(0, 1),
+            repeat_per_frame(key, num_frames),
+            repeat_per_frame(key_scores, num_frames))
+        return unflatten_frames(dict(seg=fused, _update=upd), n, num_frames)
+
+    def logit_losses(self, logits: Dict[str, torch.Tensor],
+                     data_samples: SampleList) -> Dict[str, torch.Tensor]:
+        """Decode head's loss on the fused scores of frame 0 (``fused.*``)
+        and the update head's on its own scores (``update.*``)."""
+        losses = {}
+        for prefix, head, scores in (
+                ('fused', self.decode_head, logits['seg'][:, 0]),
+                ('update', self.update_head, logits['_update'][:, 0])):
+            for name, value in head.loss_by_feat(scores,
+                                                 data_samples).items():
+                losses[f'{prefix}.{name}'] = value
+        return losses
+
     def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
         """Losses of the fused and update scores on frame 0.
 
@@ -134,15 +180,8 @@ class AccelSegmentor(StatefulVideoSegmentor):
                 'AccelSegmentor trains on (current, key) clips: set '
                 'frame_offsets=[0, [-g, 0]] (T >= 2); got inputs of shape '
                 f'{tuple(inputs.shape)}')
-        cur, key = clips[:, 0], clips[:, 1]
-        fused, upd = self.fused_scores(cur, key, self.reference_scores(key))
-        losses = {}
-        for prefix, head, scores in (('fused', self.decode_head, fused),
-                                     ('update', self.update_head, upd)):
-            for name, value in head.loss_by_feat(scores,
-                                                 data_samples).items():
-                losses[f'{prefix}.{name}'] = value
-        return losses
+        return self.logit_losses(self.clip_logits(clips[:, :2], 1),
+                                 data_samples)
 
     def predict(self,
                 inputs: torch.Tensor,

@@ -8,7 +8,7 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 CONFIG = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs',
-                  'accel_deeplabv2-r18-half_fcn-r18-quarter_synthetic.py')
+                  'accel_deeplabv2_r18-half-d8_fcn_r18-quarter-d8_flownets_synthetic.py')
 
 
 @pytest.fixture(scope='module')

@@ -70,9 +70,10 @@ class ClipBroadcaster(TransformBroadcaster):
         return results
 
 
-def resize_flow(flow: np.ndarray, size: Sequence[int],
-                interpolation: str = 'bilinear') -> np.ndarray:
-    """Resize an H x W x 2 flow to ``size`` = (h, w) and rescale its vectors."""
+def resize_flow_array(flow: np.ndarray, size: Sequence[int],
+                      interpolation: str = 'bilinear') -> np.ndarray:
+    """Resize an H x W x 2 numpy flow to ``size`` = (h, w) and rescale its
+    vectors (the tensor counterpart is ``uda_video.ops.resize_flow``)."""
     h0, w0 = flow.shape[:2]
     h, w = int(size[0]), int(size[1])
     if (h, w) == (h0, w0):
@@ -117,8 +118,9 @@ class FlowAwareResize(Resize):
         super()._resize_seg(results)
         for k in FLOW_KEYS:
             if results.get(k) is not None:
-                results[k] = resize_flow(results[k], results['img'].shape[:2],
-                                         self.flow_interpolation)
+                results[k] = resize_flow_array(
+                    results[k], results['img'].shape[:2],
+                    self.flow_interpolation)
 
 
 @TRANSFORMS.register_module()

@@ -2,6 +2,8 @@ from .base_video import (ClipEncoderDecoder, VideoState, clip_frames,
                          key_frames, single_video_id)
 from .tdnet import TDNet
 from .temporal_distill import TemporalDistillSegmentor
+from .clip_training import (ClipSampling, ClipTrainingMixin, first_aux_head,
+                            repeat_per_frame, seam_refusal, unflatten_frames)
 from .backbone_stages import resnet_stages, stage_outputs
 from .clockwork import (ClockworkSegmentor, fixed_rate_updates, label_change,
                         relative_change, tune_threshold)
@@ -14,5 +16,7 @@ __all__ = [
     'single_video_id', 'resnet_stages', 'stage_outputs', 'ClockworkSegmentor',
     'fixed_rate_updates', 'label_change', 'relative_change', 'DFFSegmentor',
     'propagate_features', 'ScaleFieldHead', 'StatefulVideoSegmentor',
-    'batch_img_metas', 'TDNet', 'TemporalDistillSegmentor'
+    'batch_img_metas', 'TDNet', 'TemporalDistillSegmentor', 'ClipSampling',
+    'ClipTrainingMixin', 'first_aux_head', 'repeat_per_frame', 'seam_refusal',
+    'unflatten_frames'
 ]

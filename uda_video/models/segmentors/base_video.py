@@ -10,6 +10,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.utils import OptSampleList, SampleList
 
 from uda_video.registry import MODELS
+from .clip_training import ClipTrainingMixin
 
 
 def key_frames(inputs: torch.Tensor) -> torch.Tensor:
@@ -80,12 +81,13 @@ class VideoState:
 
 
 @MODELS.register_module()
-class ClipEncoderDecoder(EncoderDecoder):
+class ClipEncoderDecoder(ClipTrainingMixin, EncoderDecoder):
     """mmseg's EncoderDecoder fed with clips: it segments the key frame.
 
     The per-frame baseline of every video method, and the model UDA wrappers
     adapt when they need no temporal module. Accepts N x T x C x H x W clips
-    (key frame at t = 0) or plain N x C x H x W images.
+    (key frame at t = 0) or plain N x C x H x W images. Its UDA-seam calls
+    (:class:`ClipTrainingMixin`) run every frame on its own.
     """
 
     def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:

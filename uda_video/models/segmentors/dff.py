@@ -14,7 +14,7 @@ features, so gradients reach the feature network, the scale field and the
 flow network; ``frame_loss_weight`` adds the loss on the current frame's own
 features.
 """
-from typing import Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +26,7 @@ from uda_video.registry import MODELS
 from .. import flow  # noqa: F401  (registers the flow networks DFF builds)
 from ..losses.utils import scale_losses
 from .base_video import clip_frames
+from .clip_training import ClipSampling, repeat_per_frame, unflatten_frames
 from .stateful import StatefulVideoSegmentor
 
 Features = Tuple[torch.Tensor, ...]
@@ -193,12 +194,68 @@ class DFFSegmentor(StatefulVideoSegmentor):
                                       [f.shape[-2:] for f in key_feats])
         return propagate_features(key_feats, flow, scales)
 
+    @property
+    def clip_sampling(self) -> ClipSampling:
+        return ClipSampling(
+            owner=type(self).__name__, extra_frames=1,
+            description='the frames segmented, then the key frame last, '
+            'e.g. frame_offsets [0, [-4, 0]] for one frame')
+
+    def clip_logits(self, clips: torch.Tensor, num_frames: int,
+                    with_aux: bool = False) -> Dict[str, torch.Tensor]:
+        """Logits of frames 0..F-1 from the key frame's features (the clip's
+        last frame) warped onto each of them by the flow network.
+
+        Args:
+            clips: N x T x C x H x W, T >= F + 1, key frame last.
+
+        Returns:
+            'seg' (and 'aux'): N x F x K x h x w on the propagated features;
+            with ``frame_loss_weight > 0`` also 'frame_seg' (and
+            'frame_aux'): the heads on each frame's own features.
+        """
+        clips = self.clip_input(clips, num_frames)
+        n = clips.shape[0]
+        key = clips[:, -1]
+        cur = clips[:, :num_frames].flatten(0, 1)
+        if self.frame_loss_weight > 0:
+            # One pass of the feature network over key and current frames.
+            both = self.extract_feat(torch.cat([key, cur]))
+            key_feats = [f[:n] for f in both]
+            cur_feats = [f[n:] for f in both]
+        else:
+            key_feats = self.extract_feat(key)
+        key_input = repeat_per_frame(self.flow_inputs(key), num_frames)
+        feats = self.propagate(
+            self.flow_inputs(cur), key_input,
+            [repeat_per_frame(f, num_frames) for f in key_feats])
+        out = self.frame_head_outputs(feats, with_aux)
+        if self.frame_loss_weight > 0:
+            own = self.frame_head_outputs(cur_feats, with_aux)
+            out.update({f'frame_{k}': v for k, v in own.items()})
+        return unflatten_frames(out, n, num_frames)
+
+    def logit_losses(self, logits: Dict[str, torch.Tensor],
+                     data_samples: SampleList) -> Dict[str, torch.Tensor]:
+        """Losses on the propagated logits and, when present, the frame loss
+        on the current frame's own logits (``frame.*``, weighted)."""
+        losses = super().logit_losses(logits, data_samples)
+        if 'frame_seg' in logits:
+            own = {k[len('frame_'):]: v for k, v in logits.items()
+                   if k.startswith('frame_')}
+            frame_losses = super().logit_losses(own, data_samples)
+            losses.update(
+                add_prefix(
+                    scale_losses(frame_losses, self.frame_loss_weight),
+                    'frame'))
+        return losses
+
     def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
         """Losses on features propagated from frame 1 (key) to frame 0, and
         with ``frame_loss_weight > 0`` on frame 0's own features (``frame.*``).
 
         Args:
-            inputs: N x T x C x H x W clips, T >= 2, frame_offsets [0, -g].
+            inputs: N x 2 x C x H x W clips, frame_offsets [0, -g].
             data_samples: labels of frame 0.
         """
         clips = clip_frames(inputs)
@@ -207,33 +264,8 @@ class DFFSegmentor(StatefulVideoSegmentor):
                 'DFFSegmentor trains on (current, key) pairs: clips need '
                 'frame_offsets [0, -g] (T >= 2), got inputs of shape '
                 f'{tuple(inputs.shape)}')
-        cur, key = clips[:, 0], clips[:, 1]
-        if self.frame_loss_weight > 0:
-            # One pass of the feature network over key and current frames.
-            both = self.extract_feat(torch.cat([key, cur]))
-            n = key.shape[0]
-            key_feats = [f[:n] for f in both]
-            cur_feats = [f[n:] for f in both]
-        else:
-            key_feats = self.extract_feat(key)
-        feats = self.propagate(
-            self.flow_inputs(cur), self.flow_inputs(key), key_feats)
-        losses = self._task_losses(feats, data_samples)
-        if self.frame_loss_weight > 0:
-            frame_losses = self._task_losses(cur_feats, data_samples)
-            losses.update(
-                add_prefix(
-                    scale_losses(frame_losses, self.frame_loss_weight),
-                    'frame'))
-        return losses
-
-    def _task_losses(self, feats: Sequence[torch.Tensor],
-                     data_samples: SampleList) -> dict:
-        losses = self._decode_head_forward_train(feats, data_samples)
-        if self.with_auxiliary_head:
-            losses.update(
-                self._auxiliary_head_forward_train(feats, data_samples))
-        return losses
+        logits = self.clip_logits(clips[:, :2], 1, with_aux=True)
+        return self.logit_losses(logits, data_samples)
 
     def video_features(self, frame: torch.Tensor,
                        new_video: bool) -> Tuple[Features, dict]:

@@ -25,10 +25,11 @@ from uda_video.models.losses import (grouped_feature_distill,
 from uda_video.registry import MODELS
 from uda_video.utils.teacher import build_frozen_teacher, decode_features
 from .base_video import VideoState, clip_frames, key_frames, single_video_id
+from .clip_training import ClipSampling, ClipTrainingMixin
 
 
 @MODELS.register_module()
-class TDNet(BaseSegmentor):
+class TDNet(ClipTrainingMixin, BaseSegmentor):
     """Temporally distributed network (TD2, TD4, ...).
 
     Args:
@@ -166,20 +167,68 @@ class TDNet(BaseSegmentor):
                  data_samples: OptSampleList = None) -> torch.Tensor:
         return self.decode_head.forward(self.extract_feat(inputs))
 
+    @property
+    def clip_sampling(self) -> ClipSampling:
+        p = self.num_paths
+        return ClipSampling(
+            owner=type(self).__name__, extra_frames=p - 1, consecutive=-1,
+            description=f'consecutive frames, each segmented with the {p - 1} '
+            f'before it: frame_offsets {[-j for j in range(p)]} for one frame')
+
+    def clip_logits(self, clips: torch.Tensor, num_frames: int,
+                    with_aux: bool = False) -> Dict[str, torch.Tensor]:
+        """Logits of frames 0..F-1, each composed as at test time.
+
+        Frame i of the clip runs path ``(key_path - i) mod P`` (``key_path``
+        random), so every frame runs one sub-network; frame j < F is composed
+        by the APM from its own sub-feature and those of frames j+1..j+P-1.
+
+        Args:
+            clips: N x T x C x H x W, T >= F + P - 1, offsets 0, -1, -2, ...
+            with_aux: ignored (TDNet has no auxiliary head).
+
+        Returns:
+            'seg': N x F x K x h x w, and '_tdnet': the key frame's full
+            feature, the paths' own sub-features and their frames (for the
+            distillation of :meth:`clip_losses`).
+        """
+        clips = self.clip_input(clips, num_frames)
+        key_path = int(torch.randint(self.num_paths, (1, )))
+        p = self.num_paths
+        own = [
+            self.paths[(key_path - i) % p](clips[:, i])
+            for i in range(num_frames + p - 1)
+        ]
+        fulls = []
+        for j in range(num_frames):
+            earlier = {(key_path - i) % p: own[i]
+                       for i in range(j + 1, j + p)}
+            fulls.append(self.apm(own[j], (key_path - j) % p, earlier))
+        n = clips.shape[0]
+        full = torch.stack(fulls, 1).flatten(0, 1)
+        seg = self.decode_head.forward([full])
+        key_own = {(key_path - i) % p: own[i] for i in range(p)}
+        frame_of = {(key_path - i) % p: i for i in range(p)}
+        return dict(
+            seg=seg.view(n, num_frames, *seg.shape[1:]),
+            _tdnet=(fulls[0], key_own, frame_of))
+
+    def clip_losses(self, clips: torch.Tensor,
+                    logits: Dict[str, torch.Tensor],
+                    data_samples: SampleList) -> Dict[str, torch.Tensor]:
+        """Grouped distillation of the key frame when a teacher is set."""
+        if self.teacher is None:
+            return {}
+        full, own, frame_of = logits['_tdnet']
+        return self._distill_losses(clips, full, logits['seg'][:, 0], own,
+                                    frame_of)
+
     def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
         clips = clip_frames(inputs)
         self._check_clip(clips, data_samples)
-        key_path = int(torch.randint(self.num_paths, (1, )))
-        full, own, frame_of = self.clip_features(clips, key_path)
-        logits = self.decode_head.forward([full])
-        losses = {
-            f'decode.{k}': v
-            for k, v in self.decode_head.loss_by_feat(logits,
-                                                      data_samples).items()
-        }
-        if self.teacher is not None:
-            losses.update(
-                self._distill_losses(clips, full, logits, own, frame_of))
+        logits = self.clip_logits(clips, 1)
+        losses = self.logit_losses(logits, data_samples)
+        losses.update(self.clip_losses(clips, logits, data_samples))
         return losses
 
     def _distill_losses(self, clips, full, logits, own, frame_of) -> dict:

@@ -16,7 +16,7 @@ and otherwise only excludes pixels whose flow leaves the frame.
 ``flow_source='net'`` runs a frozen flow network (config + checkpoint) both
 ways and masks by forward-backward consistency.
 """
-from typing import Optional, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -32,6 +32,7 @@ from uda_video.registry import MODELS
 from uda_video.utils.teacher import (FrozenModel, build_frozen_teacher,
                                      decode_features, load_frozen_model)
 from .base_video import ClipEncoderDecoder, clip_frames
+from .clip_training import ClipSampling, first_aux_head
 
 
 def _flow_field(sample, name: str) -> Optional[torch.Tensor]:
@@ -51,6 +52,14 @@ def in_frame_mask(flow: torch.Tensor) -> torch.Tensor:
     """N x 1 x H x W: 1 where ``p + flow(p)`` lands inside the frame."""
     ones = flow.new_ones(flow.shape[0], 1, *flow.shape[2:])
     return (flow_warp(ones, flow) > 0.999).to(flow.dtype)
+
+
+def require_previous_frame(clips: torch.Tensor) -> None:
+    """Refuse N x T x C x H x W clips without the previous frame (T < 2)."""
+    if clips.shape[1] < 2:
+        raise ValueError('TemporalDistillSegmentor trains on clips with the '
+                         'previous frame (frame_offsets [0, -1]), got '
+                         f'{clips.shape[1]} frame(s)')
 
 
 @MODELS.register_module()
@@ -154,59 +163,75 @@ class TemporalDistillSegmentor(ClipEncoderDecoder):
             return fw, fb_consistency_mask(fw, bw, self.fb_alpha, self.fb_beta)
         return fw, in_frame_mask(fw)
 
-    def _student(self, img: torch.Tensor):
-        """Backbone outputs, decoder feature and scores of the student."""
-        x = self.extract_feat(img)
-        if hasattr(self.decode_head, '_forward_feature'):
-            feat = self.decode_head._forward_feature(x)
-            return x, feat, self.decode_head.cls_seg(feat)
-        return x, None, self.decode_head.forward(x)
+    @property
+    def clip_sampling(self) -> ClipSampling:
+        return ClipSampling(
+            owner=type(self).__name__, min_frames=2, consecutive=2,
+            description='the key frame, then its previous frame: '
+            'frame_offsets [0, -1, ...]')
 
-    def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
-        clips = clip_frames(inputs)
-        if clips.shape[1] < 2:
-            raise ValueError('TemporalDistillSegmentor trains on clips with '
-                             'the previous frame (frame_offsets [0, -1]), '
-                             f'got {clips.shape[1]} frame(s)')
-        for s in data_samples:
-            offsets = s.metainfo.get('frame_offsets')
-            # [0, 0] is the clamped clip of a video's first frame.
-            if offsets is not None and list(offsets[:2]) not in ([0, -1],
-                                                                  [0, 0]):
-                raise ValueError('TemporalDistillSegmentor needs '
-                                 'frame_offsets starting [0, -1], got '
-                                 f'{list(offsets)} for '
-                                 f'{s.metainfo.get("img_path")}')
-        x, feat, logits = self._student(clips[:, 0])
-        losses = {
-            f'decode.{k}': v
-            for k, v in self.decode_head.loss_by_feat(logits,
-                                                      data_samples).items()
-        }
-        if self.with_auxiliary_head:
-            losses.update(self._auxiliary_head_forward_train(x, data_samples))
-        _, _, prev_logits = self._student(clips[:, 1])
-        flow, mask = self._flows(clips, data_samples, logits.shape[2:])
+    def frame_head_outputs(self, feats: Sequence[torch.Tensor],
+                           with_aux: bool) -> Dict[str, torch.Tensor]:
+        """Per-frame heads, plus '_feat' (the decoder feature) when the
+        pair-wise distillation needs it."""
+        if self.teacher is None or not self.pair_kd_weight > 0:
+            return super().frame_head_outputs(feats, with_aux)
+        feat = self.decode_head._forward_feature(feats)
+        out = {'seg': self.decode_head.cls_seg(feat), '_feat': feat}
+        aux = first_aux_head(self)
+        if with_aux and aux is not None:
+            out['aux'] = aux.forward(feats)
+        return out
+
+    def clip_losses(self, clips: torch.Tensor,
+                    logits: Dict[str, torch.Tensor],
+                    data_samples: SampleList) -> Dict[str, torch.Tensor]:
+        """Temporal loss between frame 0 and its previous frame (frame 1)
+        warped by flow, and the distillation losses when a teacher is set.
+
+        The previous frame's logits are ``logits['seg'][:, 1]`` when the
+        caller asked for two frames, else computed here.
+        """
+        require_previous_frame(clips)
+        cur_logits = logits['seg'][:, 0]
+        if logits['seg'].shape[1] > 1:
+            prev_logits = logits['seg'][:, 1]
+        else:
+            prev_logits = self.frame_head_outputs(
+                self.extract_feat(clips[:, 1]), False)['seg']
+        losses = {}
+        flow, mask = self._flows(clips, data_samples, cur_logits.shape[2:])
         if self.temporal_weight > 0:
             losses['loss_temporal'] = self.temporal_weight * \
-                temporal_consistency_loss(logits, prev_logits, flow, mask)
+                temporal_consistency_loss(cur_logits, prev_logits, flow, mask)
         if self.teacher is None:
             return losses
         t_feat, t_logits = self.teacher(decode_features, clips[:, 0])
         if self.pixel_kd_weight > 0:
             losses['loss_pixel_kd'] = self.pixel_kd_weight * pixel_kl_distill(
-                logits, t_logits, self.kd_temperature)
+                cur_logits, t_logits, self.kd_temperature)
         if self.pair_kd_weight > 0:
             losses['loss_pair_kd'] = self.pair_kd_weight * \
-                pairwise_affinity_distill(feat, t_feat, self.pair_pool_size)
+                pairwise_affinity_distill(logits['_feat'][:, 0], t_feat,
+                                          self.pair_pool_size)
         if self.motion_kd_weight > 0:
             _, t_prev = self.teacher(decode_features, clips[:, 1])
-            size = logits.shape[2:]
+            size = cur_logits.shape[2:]
             t_cur = F.interpolate(t_logits, size=size, mode='bilinear',
                                   align_corners=False)
             t_prev = F.interpolate(t_prev, size=size, mode='bilinear',
                                    align_corners=False)
             losses['loss_motion_kd'] = self.motion_kd_weight * \
-                motion_distill_loss(logits, prev_logits, t_cur, t_prev, flow,
-                                    mask)
+                motion_distill_loss(cur_logits, prev_logits, t_cur, t_prev,
+                                    flow, mask)
+        return losses
+
+    def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
+        clips = clip_frames(inputs)
+        require_previous_frame(clips)
+        # [0, 0] (the clamped clip of a video's first frame) passes.
+        self.check_clip_sampling(data_samples, 1)
+        logits = self.clip_logits(clips, 1, with_aux=True)
+        losses = self.logit_losses(logits, data_samples)
+        losses.update(self.clip_losses(clips, logits, data_samples))
         return losses

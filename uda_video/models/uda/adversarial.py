@@ -1,9 +1,10 @@
-"""Output-space adversarial training: video (VAT) and image (AdvEnt-style).
+"""Output-space adversarial training: video (VAT), image (AdaptSegNet-style)
+and AdvEnt (the discriminator sees weighted self-information maps).
 
 One iteration (separate backward per loss):
 
 1. segmentor: supervised loss on the source key frame, plus
-   ``lambda_adv * adversarial_loss(D(softmax stack of target frames), source)``
+   ``lambda_adv * adversarial_loss(D(stack of target frames), source)``
    with the discriminator frozen; segmentor optimizer steps.
 2. discriminator: ``adversarial_loss(D(source stack), source) +
    adversarial_loss(D(target stack), target)`` on detached predictions;
@@ -11,9 +12,13 @@ One iteration (separate backward per loss):
 
 The stack holds the first ``num_frames`` frames of each clip (the dataset's
 ``frame_offsets``, e.g. ``[0, -1, -2]`` = frames t, t-1, t-2); ``num_frames=1``
-is the image-level method.
+is the image-level method. The stack holds each frame's softmax
+(``disc_input='softmax'``) or its self-information maps ``-p log p``
+(``'self_information'``, AdvEnt), computed on the decoder's output
+(``disc_input_size='decoder'``, stride 8) or on logits upsampled to the input
+size first (``'input'``, as AdvEnt and DA-VSN do).
 """
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +26,10 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from uda_video.registry import MODELS
 from .base import ConfigType, UDASegmentor, frozen, sub_wrapper
-from .losses import adversarial_loss
+from .losses import adversarial_loss, self_information
+
+DISC_INPUTS = ('softmax', 'self_information')
+DISC_INPUT_SIZES = ('decoder', 'input')
 
 
 @MODELS.register_module()
@@ -32,12 +40,16 @@ class AdversarialUDA(UDASegmentor):
         segmentor: config of the wrapped segmentor.
         discriminator: config of a discriminator on N x T x K x h x w
             (``SequenceDiscriminator`` or ``Sequence3DDiscriminator``).
-        num_frames: frames per stack (T); 1 = image-level (AdvEnt-style).
+        num_frames: frames per stack (T); 1 = image-level.
         gan_type: 'ls' or 'bce'.
         lambda_adv: weight of the segmentor's adversarial term.
         aux_discriminator: optional discriminator on the auxiliary head's
             predictions (multi-level alignment).
         lambda_adv_aux: weight of the auxiliary adversarial term.
+        disc_input: 'softmax' (AdaptSegNet-style, VAT) or
+            'self_information' (AdvEnt): what the discriminators see.
+        disc_input_size: 'decoder' (the decoder's output, stride 8) or
+            'input' (logits upsampled to the input size first).
         source_loss_weight, init_cfg: see :class:`UDASegmentor`.
     """
 
@@ -49,6 +61,8 @@ class AdversarialUDA(UDASegmentor):
                  lambda_adv: float = 0.001,
                  aux_discriminator: Optional[ConfigType] = None,
                  lambda_adv_aux: float = 0.0002,
+                 disc_input: str = 'softmax',
+                 disc_input_size: str = 'decoder',
                  source_loss_weight: float = 1.0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -58,6 +72,14 @@ class AdversarialUDA(UDASegmentor):
                          init_cfg=init_cfg)
         if gan_type not in ('ls', 'bce'):
             raise ValueError(f"gan_type must be 'ls' or 'bce', got {gan_type!r}")
+        if disc_input not in DISC_INPUTS:
+            raise ValueError(f'disc_input must be one of {DISC_INPUTS}, got '
+                             f'{disc_input!r}')
+        if disc_input_size not in DISC_INPUT_SIZES:
+            raise ValueError(f'disc_input_size must be one of '
+                             f'{DISC_INPUT_SIZES}, got {disc_input_size!r}')
+        self.disc_input = disc_input
+        self.disc_input_size = disc_input_size
         self.discriminator = MODELS.build(discriminator)
         self.num_frames = num_frames
         self.gan_type = gan_type
@@ -69,6 +91,21 @@ class AdversarialUDA(UDASegmentor):
                 raise ValueError('aux_discriminator needs a segmentor with an '
                                  'auxiliary_head')
             self.aux_discriminator = MODELS.build(aux_discriminator)
+
+    def disc_inputs(self, logits: torch.Tensor,
+                    size: Tuple[int, int]) -> torch.Tensor:
+        """What a discriminator sees of N x T x K x h x w logits: softmax or
+        self-information maps, at the decoder's size or upsampled to
+        ``size`` (the input's H x W)."""
+        if self.disc_input_size == 'input' and logits.shape[-2:] != size:
+            n, t = logits.shape[:2]
+            logits = F.interpolate(logits.flatten(0, 1), size=size,
+                                   mode='bilinear', align_corners=False)
+            logits = logits.view(n, t, *logits.shape[1:])
+        probs = F.softmax(logits, dim=2)
+        if self.disc_input == 'self_information':
+            return self_information(probs)
+        return probs
 
     def _discriminators(self) -> Dict[str, torch.nn.Module]:
         out = {'seg': self.discriminator}
@@ -91,15 +128,16 @@ class AdversarialUDA(UDASegmentor):
         # Forward passes run in each wrapper's context (autocast under AMP).
         with seg_wrapper.optim_context(self.segmentor):
             src_clips, src_samples = self.preprocess(data, 'source')
-            tgt_clips, _ = self.preprocess(data, 'target')
-            src = self.frame_outputs(src_clips, self.num_frames, with_aux=True)
-            losses = self.scaled(self.supervised_losses(src, src_samples),
-                                 self.source_loss_weight)
+            tgt_clips, tgt_samples = self.preprocess(data, 'target')
+            losses, src = self.source_losses(src_clips, src_samples,
+                                             self.num_frames, with_aux=True)
+            self.check_clip_sampling(tgt_samples, self.num_frames)
             tgt = self.frame_outputs(tgt_clips, self.num_frames,
                                      with_aux=with_aux)
+            size = tuple(tgt_clips.shape[-2:])
             for level, disc in discs.items():
                 with frozen(disc):
-                    d_out = disc(F.softmax(tgt[level], dim=2))
+                    d_out = disc(self.disc_inputs(tgt[level], size))
                     losses[f'tgt.adv_{level}.loss'] = weights[level] * \
                         adversarial_loss(d_out, True, self.gan_type)
         log_vars = self.update(seg_wrapper, losses)
@@ -109,8 +147,9 @@ class AdversarialUDA(UDASegmentor):
         d_losses = {}
         for level, disc in discs.items():
             with d_wrappers[level].optim_context(disc):
-                p_src = F.softmax(src[level].detach(), dim=2)
-                p_tgt = F.softmax(tgt[level].detach(), dim=2)
+                p_src = self.disc_inputs(src[level].detach(),
+                                         tuple(src_clips.shape[-2:]))
+                p_tgt = self.disc_inputs(tgt[level].detach(), size)
                 d_losses[f'disc_{level}.loss_src'] = 0.5 * adversarial_loss(
                     disc(p_src), True, self.gan_type)
                 d_losses[f'disc_{level}.loss_tgt'] = 0.5 * adversarial_loss(

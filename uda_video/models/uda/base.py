@@ -10,17 +10,20 @@ Training batches come from ``UDADataset``: ``dict(source=clip_batch,
 target=clip_batch)``, each ``dict(inputs=[T x 3 x H x W, ...],
 data_samples=[SegDataSample, ...])`` (docs/conventions.md).
 """
+import os
+import os.path as osp
 from typing import Dict, Optional, Tuple, Union
 
 import torch
-from mmengine.config import ConfigDict
+from mmengine.config import Config, ConfigDict
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from mmseg.utils import OptSampleList, SampleList
+from mmseg.utils import OptSampleList, SampleList, add_prefix
 
 from uda_video.registry import MODELS
 from ..losses.utils import scale_losses
 from ..segmentors.base_video import clip_frames
+from ..segmentors.clip_training import seam_refusal
 
 ConfigType = Union[dict, ConfigDict]
 
@@ -39,6 +42,50 @@ def sub_wrapper(optim_wrapper: Union[OptimWrapper, OptimWrapperDict],
                         '(optim_wrapper=dict(constructor='
                         "'NamedModulesOptimWrapperConstructor', ...))")
     return optim_wrapper
+
+
+SEAM_CALLS = ('clip_logits', 'logit_losses', 'clip_losses',
+              'check_clip_sampling', 'clip_sampling')
+
+
+def segmentor_call(segmentor: torch.nn.Module, call: str):
+    """``segmentor``'s UDA-seam ``call`` (one of :data:`SEAM_CALLS`).
+
+    The only way UDA methods reach a segmentor during training; a segmentor
+    without the call (not built on ``ClipTrainingMixin``) is refused by name.
+    """
+    fn = getattr(segmentor, call, None)
+    if fn is None:
+        raise seam_refusal(
+            segmentor, call, 'build it on uda_video.models.segmentors.'
+            'ClipTrainingMixin (ClipEncoderDecoder, StatefulVideoSegmentor)')
+    return fn
+
+
+def segmentor_config(segmentor: Union[str, ConfigType]) -> ConfigType:
+    """The wrapped segmentor's model config.
+
+    ``segmentor`` is a model dict, or ``dict(config=PATH, **overrides)`` (or
+    just PATH): the ``model`` of the segmentor config file PATH (relative to
+    the working directory, the repository root for tools/) with
+    ``overrides`` merged in, so an adapted model is the very segmentor its
+    own config trains.
+    """
+    if isinstance(segmentor, str):
+        segmentor = dict(config=segmentor)
+    if 'config' not in segmentor:
+        return segmentor
+    path = segmentor['config']
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'segmentor config {path} does not exist (paths are relative to '
+            f'the working directory {os.getcwd()})')
+    cfg = Config.fromfile(path)  # runs its custom_imports
+    if 'model' not in cfg:
+        raise KeyError(f'segmentor config {path} has no "model"')
+    overrides = {k: v for k, v in segmentor.items() if k != 'config'}
+    cfg.merge_from_dict(dict(model=overrides))
+    return cfg.model
 
 
 def frozen(module: torch.nn.Module):
@@ -63,8 +110,11 @@ class UDASegmentor(BaseModel):
     """Source-only training in the UDA framework (the base of every method).
 
     Args:
-        segmentor: config of the wrapped segmentor (an EncoderDecoder; video
-            segmentors with ``frame_logits`` are used for clips).
+        segmentor: config (dict, or a segmentor config file's path, see
+            :func:`segmentor_config`) of the wrapped segmentor: any serving
+            the UDA seam (``ClipTrainingMixin``: per-frame, DFF, Clockwork,
+            TDNet, TCD student, plug-ins built on them); training reaches it
+            only through :func:`segmentor_call`.
         source_loss_weight: weight of the supervised source loss.
         data_preprocessor: optional preprocessor config (the Runner passes a
             top-level ``data_preprocessor``); default: the segmentor's.
@@ -77,7 +127,7 @@ class UDASegmentor(BaseModel):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
-        self.segmentor = MODELS.build(segmentor)
+        self.segmentor = MODELS.build(segmentor_config(segmentor))
         if data_preprocessor is None:
             # One preprocessor: the segmentor's (clips and images alike).
             self.data_preprocessor = self.segmentor.data_preprocessor
@@ -107,48 +157,35 @@ class UDASegmentor(BaseModel):
 
     def frame_outputs(self, clips: torch.Tensor, num_frames: int,
                       with_aux: bool = False) -> Dict[str, torch.Tensor]:
-        """Decoder outputs of the first ``num_frames`` frames of each clip.
+        """The segmentor's logits of the first ``num_frames`` frames of each
+        clip (its ``clip_logits``: per frame, propagated by flow, ...).
 
         Args:
             clips: N x T x C x H x W (key frame first).
 
         Returns:
             dict with 'seg' (and 'aux' when asked and present): N x F x K x h x w
-            logits at the decoder's resolution.
+            logits at the decoder's resolution, plus the segmentor's own
+            entries (pass the dict back to :meth:`supervised_losses`).
         """
-        seg = self.segmentor
-        n, t = clips.shape[:2]
-        if num_frames > t:
-            raise ValueError(f'{num_frames} frames requested from clips of '
-                             f'{t} frames; set frame_offsets in the dataset')
-        flat = clips[:, :num_frames].flatten(0, 1)
-        feats = seg.extract_feat(flat)
-        out = {'seg': seg.decode_head.forward(feats)}
-        if with_aux and getattr(seg, 'with_auxiliary_head', False):
-            aux = seg.auxiliary_head
-            aux = aux[0] if isinstance(aux, torch.nn.ModuleList) else aux
-            out['aux'] = aux.forward(feats)
-        return {
-            k: v.view(n, num_frames, *v.shape[1:])
-            for k, v in out.items()
-        }
+        return segmentor_call(self.segmentor, 'clip_logits')(
+            clips, num_frames, with_aux=with_aux)
 
     def supervised_losses(self, logits: Dict[str, torch.Tensor],
                           data_samples: SampleList,
                           prefix: str = 'src') -> Dict[str, torch.Tensor]:
-        """mmseg's decode (and auxiliary) losses on the key frame's logits."""
-        seg = self.segmentor
-        losses = {}
-        for name, value in seg.decode_head.loss_by_feat(
-                logits['seg'][:, 0], data_samples).items():
-            losses[f'{prefix}.decode.{name}'] = value
-        if 'aux' in logits:
-            aux = seg.auxiliary_head
-            aux = aux[0] if isinstance(aux, torch.nn.ModuleList) else aux
-            for name, value in aux.loss_by_feat(logits['aux'][:, 0],
-                                                data_samples).items():
-                losses[f'{prefix}.aux.{name}'] = value
-        return losses
+        """The segmentor's supervised losses (its ``logit_losses``) on the key
+        frame of ``logits`` (a :meth:`frame_outputs` dict), keys prefixed."""
+        losses = segmentor_call(self.segmentor, 'logit_losses')(
+            logits, data_samples)
+        return add_prefix(losses, prefix)
+
+    def check_clip_sampling(self, data_samples: SampleList,
+                            num_frames: int) -> None:
+        """Refuse clips whose ``frame_offsets`` the segmentor cannot use for
+        ``num_frames`` frames (its ``clip_sampling``)."""
+        segmentor_call(self.segmentor, 'check_clip_sampling')(
+            data_samples, num_frames)
 
     def scaled(self, losses: Dict[str, torch.Tensor],
                weight: float) -> Dict[str, torch.Tensor]:
@@ -169,13 +206,32 @@ class UDASegmentor(BaseModel):
         return log_vars
 
     # ---- training ---------------------------------------------------------
-    def source_step(self, data: dict, with_aux: bool = False
-                    ) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
-        """Supervised source losses (weighted) and the source clip logits."""
-        clips, samples = self.preprocess(data, 'source')
-        logits = self.frame_outputs(clips, 1, with_aux=with_aux)
-        losses = self.supervised_losses(logits, samples)
+    def source_losses(self, clips: torch.Tensor, data_samples: SampleList,
+                      num_frames: int = 1, with_aux: bool = False
+                      ) -> Tuple[Dict[str, torch.Tensor],
+                                 Dict[str, torch.Tensor]]:
+        """Weighted supervised losses of preprocessed source clips, and the
+        logits of their first ``num_frames`` frames.
+
+        The losses are the segmentor's own training losses: its
+        ``logit_losses`` on those logits plus its ``clip_losses`` on the
+        clip (distillation, temporal consistency), keys prefixed 'src.'.
+        """
+        self.check_clip_sampling(data_samples, num_frames)
+        logits = self.frame_outputs(clips, num_frames, with_aux=with_aux)
+        losses = self.supervised_losses(logits, data_samples)
+        losses.update(add_prefix(
+            segmentor_call(self.segmentor, 'clip_losses')(
+                clips, logits, data_samples), 'src'))
         return self.scaled(losses, self.source_loss_weight), logits
+
+    def source_step(self, data: dict, with_aux: bool = False,
+                    num_frames: int = 1
+                    ) -> Tuple[Dict[str, torch.Tensor],
+                               Dict[str, torch.Tensor]]:
+        """:meth:`source_losses` of the batch's source clips."""
+        clips, samples = self.preprocess(data, 'source')
+        return self.source_losses(clips, samples, num_frames, with_aux)
 
     def train_step(self, data: dict,
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]

@@ -2,7 +2,8 @@
 
 Input: softmax predictions of a clip, N x T x K x H x W (frames t-k..t of the
 sequence, any fixed order). Output: N x 1 x h x w patch logits (source = 1).
-A single frame (T == 1) gives the image-level (AdvEnt-style) discriminator.
+A single frame (T == 1) gives the image-level discriminator (AdaptSegNet-style
+on softmax, AdvEnt on self-information maps).
 """
 import torch
 import torch.nn as nn

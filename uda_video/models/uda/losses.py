@@ -52,3 +52,17 @@ def adversarial_loss(d_out: torch.Tensor, is_source: bool,
     if gan_type == 'bce':
         return F.binary_cross_entropy_with_logits(d_out, target)
     raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+
+
+def self_information(probs: torch.Tensor, eps: float = 1e-30) -> torch.Tensor:
+    """AdvEnt's weighted self-information maps, ``-p log p / log K`` per class.
+
+    Args:
+        probs: softmax probabilities with classes on dim -3
+            (N x K x H x W or N x T x K x H x W).
+
+    Returns:
+        The same shape; summed over classes it is :func:`entropy_map`.
+    """
+    num_classes = probs.size(-3)
+    return -probs * torch.log(probs + eps) / math.log(max(num_classes, 2))

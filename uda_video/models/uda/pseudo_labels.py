@@ -135,6 +135,60 @@ def apply_thresholds(conf: torch.Tensor, labels: torch.Tensor,
     return conf >= thresholds.to(conf)[labels.clamp(0, thresholds.numel() - 1)]
 
 
+def fused_predictions(probs: torch.Tensor, flows: Optional[torch.Tensor],
+                      consistency: bool = True
+                      ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Key-frame predictions of a clip before any threshold.
+
+    Neighbouring frames' softmax is warped to the key frame by flow and
+    fused by the mean; with ``consistency`` (and T > 1) only pixels whose
+    warped per-frame labels agree take part.
+
+    Args:
+        probs: N x T x K x H x W softmax (key frame first).
+        flows: N x (T-1) x 2 x h x w backward flows (None when T == 1).
+
+    Returns:
+        (labels N x H x W int64, fused confidence N x H x W, candidates
+        N x H x W bool: the pixels thresholds may keep).
+    """
+    warped, valid = warp_clip_probs(probs, flows)
+    conf, labels = fuse_probs(warped, valid).max(1)
+    if consistency and probs.size(1) > 1:
+        candidates = temporal_agreement(warped, valid)
+    else:
+        candidates = torch.ones_like(labels, dtype=torch.bool)
+    return labels, conf, candidates
+
+
+def threshold_pseudo_labels(labels: torch.Tensor, conf: torch.Tensor,
+                            candidates: torch.Tensor,
+                            thresholds: torch.Tensor,
+                            ignore_index: int = IGNORE_INDEX) -> torch.Tensor:
+    """Pseudo labels: ``labels`` where a candidate's confidence passes its
+    class threshold (:func:`apply_thresholds`), ``ignore_index`` elsewhere.
+
+    The one labelling rule of online self-training (batch or running
+    thresholds) and of offline rounds (split thresholds from histograms,
+    confidences at bin centres ``q / (bins - 1)``).
+    """
+    keep = candidates & apply_thresholds(conf, labels, thresholds)
+    return torch.where(keep, labels, torch.full_like(labels, ignore_index))
+
+
+def running_thresholds(running: torch.Tensor, batch: torch.Tensor,
+                       momentum: float) -> torch.Tensor:
+    """``momentum * running + (1 - momentum) * batch`` per class.
+
+    NaN in ``running`` = never seen (takes the batch's); a non-finite batch
+    threshold (class absent from the batch) keeps the running one.
+    """
+    batch = torch.where(torch.isfinite(batch), batch, running)
+    new = torch.where(torch.isnan(running), batch,
+                      momentum * running + (1 - momentum) * batch)
+    return torch.where(torch.isnan(new), running, new)
+
+
 def temporal_pseudo_labels(probs: torch.Tensor,
                            flows: Optional[torch.Tensor],
                            keep_fraction: float = 0.5,
@@ -145,11 +199,9 @@ def temporal_pseudo_labels(probs: torch.Tensor,
                            ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Pseudo labels of the key frame from a clip's predictions.
 
-    Neighbouring frames' softmax is warped to the key frame by flow, fused by
-    the mean, kept where the fused confidence passes the class-balanced
-    threshold of its class and (``consistency``) the warped per-frame labels
-    agree; 255 elsewhere. With T == 1 it is single-frame class-balanced
-    self-training.
+    :func:`fused_predictions`, then :func:`threshold_pseudo_labels` with the
+    class-balanced thresholds of this batch's candidates (or ``thresholds``).
+    With T == 1 it is single-frame class-balanced self-training.
 
     Args:
         probs: N x T x K x H x W softmax (key frame first).
@@ -163,18 +215,13 @@ def temporal_pseudo_labels(probs: torch.Tensor,
         (labels N x H x W int64 with ``ignore_index``, fused confidence
         N x H x W, thresholds K used).
     """
-    warped, valid = warp_clip_probs(probs, flows)
-    fused = fuse_probs(warped, valid)
-    conf, labels = fused.max(1)
-    keep = torch.ones_like(labels, dtype=torch.bool)
-    if consistency and probs.size(1) > 1:
-        keep &= temporal_agreement(warped, valid)
+    labels, conf, candidates = fused_predictions(probs, flows, consistency)
     if thresholds is None:
         thresholds = class_balanced_thresholds(
             conf, labels, probs.size(2), keep_fraction, max_threshold,
-            mask=keep)
-    keep &= apply_thresholds(conf, labels, thresholds)
-    out = torch.where(keep, labels, torch.full_like(labels, ignore_index))
+            mask=candidates)
+    out = threshold_pseudo_labels(labels, conf, candidates, thresholds,
+                                  ignore_index)
     return out, conf, thresholds
 
 

@@ -2,9 +2,11 @@
 
 Pseudo labels of a target clip's key frame come from
 
-- ``'online'``: the EMA teacher's softmax on the first ``num_frames`` frames,
-  warped to the key frame by flow, fused, class-balanced thresholded and
-  filtered for temporal agreement (``pseudo_labels.temporal_pseudo_labels``);
+- ``'online'``: the EMA teacher's softmax on the first ``num_frames`` frames
+  (the segmentor's ``clip_logits``, computed as the segmentor computes them),
+  warped to the key frame by flow, fused and filtered for temporal agreement
+  (``pseudo_labels.fused_predictions``), class-balanced thresholded
+  (``pseudo_labels.threshold_pseudo_labels``, the rule offline rounds use);
   ``num_frames=1`` is single-frame class-balanced self-training;
 - ``'files'``: PNGs of an offline round of ``tools/gen_pseudo_labels.py``
   (``{dir}/{video_id}/{frame_id:06d}.png``), loaded in the target pipeline by
@@ -33,9 +35,12 @@ from uda_video.datasets.transforms.labels import (is_pseudo_label_path,
                                                  pseudo_label_path)
 from uda_video.ops import resize_flow
 from uda_video.registry import MODELS
-from .base import ConfigType, UDASegmentor, sub_wrapper
+from .base import ConfigType, UDASegmentor, segmentor_call, sub_wrapper
 from .ema import EMATeacher
-from .pseudo_labels import IGNORE_INDEX, temporal_pseudo_labels
+from .pseudo_label_quality import pseudo_label_log_vars
+from .pseudo_labels import (IGNORE_INDEX, class_balanced_thresholds,
+                            fused_predictions, running_thresholds,
+                            threshold_pseudo_labels)
 
 __all__ = ['SelfTrainingUDA', 'pseudo_label_path', 'PSEUDO_SOURCES']
 
@@ -95,7 +100,7 @@ class SelfTrainingUDA(UDASegmentor):
         self.teacher = EMATeacher(self.segmentor, momentum=ema_momentum)
         self.flow_estimator = (MODELS.build(flow_estimator)
                                if flow_estimator is not None else None)
-        num_classes = self.segmentor.decode_head.out_channels
+        num_classes = self.segmentor.out_channels
         self.register_buffer('class_thresholds',
                              torch.full((num_classes, ), float('nan')))
 
@@ -133,11 +138,12 @@ class SelfTrainingUDA(UDASegmentor):
     @torch.no_grad()
     def clip_probs(net: torch.nn.Module, clips: torch.Tensor,
                    num_frames: int) -> torch.Tensor:
-        """Softmax of ``net`` on the first frames: N x F x K x H x W (input size)."""
+        """Softmax of segmentor ``net`` (its ``clip_logits``) on the first
+        frames: N x F x K x H x W at the input size."""
         n = clips.size(0)
-        flat = clips[:, :num_frames].flatten(0, 1)
         # float32 probabilities also under autocast (thresholds are quantiles)
-        logits = net.decode_head.forward(net.extract_feat(flat)).float()
+        logits = segmentor_call(net, 'clip_logits')(
+            clips, num_frames)['seg'].flatten(0, 1).float()
         logits = F.interpolate(logits, size=clips.shape[-2:], mode='bilinear',
                                align_corners=False)
         return F.softmax(logits, dim=1).view(n, num_frames, *logits.shape[1:])
@@ -149,27 +155,22 @@ class SelfTrainingUDA(UDASegmentor):
         f = self.num_frames
         probs = self.clip_probs(self.teacher.model, clips, f)
         flows = self.clip_flows(clips, samples, f)
+        labels, conf, candidates = fused_predictions(probs, flows,
+                                                     self.consistency)
+        batch = class_balanced_thresholds(
+            conf, labels, probs.size(2), self.keep_fraction,
+            self.max_threshold, mask=candidates)
         running = self.class_thresholds
-        use_running = self.threshold_momentum > 0 and not torch.isnan(
-            running).all()
-        labels, conf, thr = temporal_pseudo_labels(
-            probs, flows, keep_fraction=self.keep_fraction,
-            max_threshold=self.max_threshold, consistency=self.consistency)
-        batch_thr = torch.where(torch.isfinite(thr), thr, running)
-        if use_running:
-            m = self.threshold_momentum
-            new = torch.where(torch.isnan(running), batch_thr,
-                              m * running + (1 - m) * batch_thr)
-            self.class_thresholds.copy_(torch.where(torch.isnan(new), running,
-                                                    new))
+        if self.threshold_momentum > 0 and not torch.isnan(running).all():
+            self.class_thresholds.copy_(
+                running_thresholds(running, batch, self.threshold_momentum))
             thresholds = torch.nan_to_num(self.class_thresholds,
                                           nan=float('inf'))
-            labels, _, _ = temporal_pseudo_labels(
-                probs, flows, thresholds=thresholds,
-                consistency=self.consistency)
         else:
-            self.class_thresholds.copy_(batch_thr)
-        return labels
+            self.class_thresholds.copy_(
+                torch.where(torch.isfinite(batch), batch, running))
+            thresholds = batch
+        return threshold_pseudo_labels(labels, conf, candidates, thresholds)
 
     @staticmethod
     def dataset_pseudo_labels(samples: SampleList) -> torch.Tensor:
@@ -221,8 +222,14 @@ class SelfTrainingUDA(UDASegmentor):
         if self.source_loss_weight > 0:
             losses, _ = self.source_step(data, with_aux=True)
         clips, samples = self.preprocess(data, 'target')
-        if self.pseudo_source == 'online':
+        online = self.pseudo_source == 'online'
+        self.check_clip_sampling(samples, self.num_frames if online else 1)
+        if online:
             labels = self.online_pseudo_labels(clips, samples)
+            # Logged only: quality against the target ground truth where a
+            # sample has it (never a training signal).
+            losses.update(pseudo_label_log_vars(
+                labels, samples, self.class_thresholds.numel()))
         elif self.pseudo_source == 'files':
             labels = self.file_pseudo_labels(samples).to(clips.device)
         else:

@@ -1,0 +1,16 @@
+# Image-level output-space adversarial training, AdaptSegNet-style (Tsai et al., CVPR
+# 2018): the discriminator sees the softmax of single frames, LS-GAN. AdvEnt (the
+# discriminator on self-information maps) is advent_deeplabv2_r18-half-d8_synthetic.py.
+_base_ = ['../_base_/synthetic_uda.py']
+model = dict(
+    type='AdversarialUDA', num_frames=1, gan_type='ls', lambda_adv=0.001,
+    disc_input='softmax', disc_input_size='decoder',
+    discriminator=dict(type='SequenceDiscriminator', num_classes=15,
+                       num_frames=1, base_channels=64, num_convs=3))
+adam = dict(type='OptimWrapper',
+            optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
+optim_wrapper = dict(discriminator=adam)
+param_scheduler = dict(discriminator=[
+    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=400,
+         by_epoch=False)
+])

@@ -1,5 +1,0 @@
-# VAT with the 3D-convolution sequence discriminator (time is a conv axis).
-_base_ = ['./deeplabv2_r18-half_vat.py']
-model = dict(discriminator=dict(_delete_=True, type='Sequence3DDiscriminator',
-                                num_classes=15, num_frames=2, base_channels=32,
-                                num_convs=3))
