@@ -27,14 +27,6 @@ SIZE_KEYS = ('scale', 'crop_size', 'size')
 REAL_ROOTS = ('data/cityscapes', 'data/viper')
 
 
-# Methods whose training step is tested on tiny models (tests/uda/test_dacs.py,
-# test_davsn_tps.py) and whose configs load in test_configs.py; left out here for
-# time: video-dacs (built on dacs) stands for the mixing methods.
-NOT_TRAINED_HERE = {
-    f'{m}_deeplabv2-caffe_r101-d8_viper2cityscapes.py'
-    for m in ('advent', 'dacs', 'davsn', 'tps')}
-
-
 def real_configs():
     out = []
     for p in sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
@@ -44,8 +36,6 @@ def real_configs():
             continue
         # *-vps.py: the same training as their base, tested on Cityscapes-VPS.
         if rel.endswith('-vps.py'):
-            continue
-        if osp.basename(p) in NOT_TRAINED_HERE:
             continue
         text = open(p).read()
         if 'viper2cityscapes' in rel or 'cityscapes' in osp.basename(p) \
@@ -85,7 +75,7 @@ def trees(tmp_path_factory):
                                   splits=('train', 'val'), size=(128, 64),
                                   with_flow=True)
     viper = make_viper_tree(str(root / 'viper'), splits=('train', ),
-                            size=(64, 36), seqs=2, frames=21)
+                            size=(64, 36), seqs=2, frames=21, with_flow=True)
     return dict(cityscapes=cs['root'], viper=viper['root'], out=cs)
 
 
