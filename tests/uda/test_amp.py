@@ -94,7 +94,13 @@ def finite_losses(runner):
     ('tests/configs/tiny_vat.py', ('segmentor', 'discriminator')),
     ('configs/uda/synthetic/vat2vst_deeplabv2_r18-half-d8_synthetic.py', ('segmentor', )),
     ('configs/dff/dff_deeplabv2_r18-half-d8_flownets_synthetic.py', None),
-], ids=['per-frame', 'vat', 'vst', 'dff'])
+    ('configs/uda/synthetic/video-dacs_deeplabv2_r18-half-d8_synthetic.py',
+     ('segmentor', )),
+    ('configs/uda/synthetic/davsn_deeplabv2_r18-half-d8_synthetic.py',
+     ('segmentor', 'discriminator', 'intra_discriminator')),
+    ('configs/uda/synthetic/tps_deeplabv2_r18-half-d8_synthetic.py',
+     ('segmentor', )),
+], ids=['per-frame', 'vat', 'vst', 'dff', 'video-dacs', 'davsn', 'tps'])
 def test_amp_iteration(config, wrappers, tiny_synthetic, tmp_path):
     runner, dtypes, changed = one_amp_iteration(config, tiny_synthetic,
                                                 tmp_path)
