@@ -19,12 +19,13 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
 from uda_video.apis.pseudo_label_quality import (compare_pseudo_labels,
                                                  format_comparison, json_safe,
+                                                 load_pseudo_label_config,
                                                  load_self_training_model)
 from uda_video.utils import register_all_modules
 
@@ -45,12 +46,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if 'pseudo_label_dataloader' not in cfg:
-        raise KeyError(f'{args.config} has no pseudo_label_dataloader (the '
-                       'target clips to label)')
+    cfg = load_pseudo_label_config(args.config, args.cfg_options)
     model, net, teacher = load_self_training_model(cfg, args.checkpoint,
                                                    args.weights)
     loader = Runner.build_dataloader(cfg.pseudo_label_dataloader)

@@ -27,20 +27,22 @@ import cv2
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import Runner
 from mmengine.utils import ProgressBar
 
-from uda_video.apis.pseudo_label_quality import format_quality, json_safe
+from uda_video.apis.pseudo_label_quality import (format_quality, json_safe,
+                                                 load_pseudo_label_config,
+                                                 load_self_training_model)
 from uda_video.evaluation.functional import (pseudo_label_quality,
                                              pseudo_label_stats)
 from uda_video.models.segmentors.base_video import clip_frames
-from uda_video.models.uda import (SelfTrainingUDA, confidence_histogram,
-                                  fused_predictions, threshold_pseudo_labels,
+from uda_video.models.uda import (confidence_histogram, fused_predictions,
+                                  threshold_pseudo_labels,
                                   thresholds_from_histogram)
 from uda_video.models.uda.pseudo_label_quality import (has_ground_truth,
                                                        target_ground_truth)
 from uda_video.models.uda.self_training import pseudo_label_path
-from uda_video.registry import DATASETS, MODELS
+from uda_video.registry import DATASETS
 from uda_video.utils import register_all_modules
 
 BINS = 1000
@@ -99,30 +101,14 @@ def check_coverage(cfg: Config, loader_dataset, out: str) -> None:
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules(init_default_scope=True)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if 'pseudo_label_dataloader' not in cfg:
-        raise KeyError(f'{args.config} has no pseudo_label_dataloader (the '
-                       'target clips to label)')
+    cfg = load_pseudo_label_config(args.config, args.cfg_options)
     cfg.model.pseudo_labels = 'online'
     # Before anything is computed: the clips to label must cover the
     # training target set.
     check_coverage(cfg, DATASETS.build(cfg.pseudo_label_dataloader.dataset),
                    args.out)
-    model = MODELS.build(cfg.model)
-    if not isinstance(model, SelfTrainingUDA):
-        raise TypeError(f'{args.config}: model must be a SelfTrainingUDA, '
-                        f'got {type(model).__name__}')
-    ckpt = load_checkpoint(model, args.checkpoint, map_location='cpu',
-                           logger='silent')
-    has_teacher = any(k.startswith('teacher.') for k in ckpt['state_dict'])
-    use_teacher = (args.weights == 'teacher'
-                   or (args.weights == 'auto' and has_teacher))
-    if use_teacher and not has_teacher:
-        raise KeyError(f'{args.checkpoint} holds no EMA teacher')
-    net = model.teacher.model if use_teacher else model.segmentor
-    model.eval()
+    model, net, use_teacher = load_self_training_model(
+        cfg, args.checkpoint, args.weights)
     loader = Runner.build_dataloader(cfg.pseudo_label_dataloader)
     num_classes = model.segmentor.out_channels
     f = model.num_frames

@@ -40,6 +40,20 @@ BINS = 1000
 KINDS = ('temporal', 'single_frame_matched', 'single_frame_class_balanced')
 
 
+def load_pseudo_label_config(path: str,
+                             cfg_options: Optional[dict] = None) -> Config:
+    """The config ``path`` (with ``cfg_options`` merged) of a self-training
+    model; it must define ``pseudo_label_dataloader`` (the target clips to
+    label), else a KeyError names the file."""
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if 'pseudo_label_dataloader' not in cfg:
+        raise KeyError(f'{path} has no pseudo_label_dataloader (the '
+                       'target clips to label)')
+    return cfg
+
+
 def load_self_training_model(cfg: Config, checkpoint: str,
                              weights: str = 'auto'
                              ) -> Tuple[torch.nn.Module, torch.nn.Module,
