@@ -1,7 +1,7 @@
 """The demo of the two-phase Sim2Real method on the synthetic benchmark.
 
     python tools/demo.py [--iters N] [--work-dir work_dirs/demo]
-                         [--methods NAME ...] [--seed S]
+                         [--methods NAME ...] [--seed S] [--segmentor NAME]
 
 ``--methods all`` trains every row of the results table (source-only, the image
 baselines, VAT, VST alone, VAT->VST and the target-trained oracle); a method
@@ -12,6 +12,11 @@ whose config starts from another's checkpoint trains that one first.
    checkpoint), each for ``--iters`` iterations with tools/train.py;
 3. evaluates each final checkpoint (never a val scan) on the target val frames
    (mIoU; VPQ too when the VPQMetric is registered) and prints a table.
+
+``--segmentor dff|tdnet|tcd|accel`` trains that video segmentor's adapted
+configs instead (source-only, VAT, VAT->VST, video-DACS where its config
+exists; the TCD student's source-trained teacher first), scores temporal
+consistency too and measures each model's test speed with tools/benchmark.py.
 """
 import argparse
 import json
@@ -42,22 +47,51 @@ METHODS = {
     ('configs/synthetic/target-oracle_deeplabv2_r18-half-d8_synthetic.py', None),
 }
 DEMO_METHODS = ['source-only', 'VAT', 'VAT->VST']
+# The video segmentors adapted through the UDA <-> segmentor seam: name ->
+# (config folder, network part of the config names). Each has a config per
+# method prefix below; `--segmentor NAME` trains those instead of METHODS.
+SEGMENTORS = {
+    'dff': (CFG_DIR, 'dff_deeplabv2_r18-half-d8_flownets'),
+    'tdnet': (CFG_DIR, 'tdnet_td4-psp18'),
+    'tcd': (CFG_DIR, 'tcd_pspnet_r18-half-d8'),
+    'accel': ('projects/accel_fusion/configs',
+              'accel_deeplabv2_r18-half-d8_fcn_r18-quarter-d8_flownets'),
+}
+SEGMENTOR_METHODS = {'source-only': ('source-only-uda', None),
+                     'VAT': ('vat', None), 'VAT->VST': ('vat2vst', 'VAT'),
+                     'video-DACS': ('video-dacs', None)}
+# A segmentor that distils from a teacher trains it first (source labels only).
+TEACHERS = {'tcd': 'configs/synthetic/source-only_pspnet_r50-half-d8_synthetic.py'}
 
 
-def resolve_methods(names):
+def segmentor_methods(segmentor):
+    """METHODS-like table of ``segmentor``'s adapted configs that exist."""
+    if segmentor not in SEGMENTORS:
+        raise KeyError(f'unknown segmentor {segmentor!r}; choose from '
+                       f'{list(SEGMENTORS)}')
+    folder, network = SEGMENTORS[segmentor]
+    table = {}
+    for name, (prefix, parent) in SEGMENTOR_METHODS.items():
+        config = f'{folder}/{prefix}_{network}_synthetic.py'
+        if osp.isfile(osp.join(REPO, config)):
+            table[name] = (config, parent)
+    return table
+
+
+def resolve_methods(names, methods=METHODS):
     """The methods to train, each after the one its checkpoint comes from."""
     if names == ['all']:
-        names = list(METHODS)
-    unknown = [n for n in names if n not in METHODS]
+        names = list(methods)
+    unknown = [n for n in names if n not in methods]
     if unknown:
         raise KeyError(f'unknown method(s) {unknown}; choose from '
-                       f'{list(METHODS)} or all')
+                       f'{list(methods)} or all')
     order = []
     for name in names:
         chain = []
         while name is not None and name not in order and name not in chain:
             chain.append(name)
-            name = METHODS[name][1]
+            name = methods[name][1]
         order.extend(reversed(chain))
     return order
 
@@ -74,6 +108,10 @@ def parse_args():
     parser.add_argument('--seed', type=int, default=0,
                         help='randomness.seed of every training')
     parser.add_argument(
+        '--segmentor', choices=list(SEGMENTORS),
+        help='train the adapted configs of this video segmentor (methods '
+        f'among {list(SEGMENTOR_METHODS)}) and measure their speed')
+    parser.add_argument(
         '--eval', nargs=3, metavar=('CONFIG', 'CHECKPOINT', 'OUT_JSON'),
         help='(internal) evaluate one checkpoint in this process; each '
         'stage runs it in a fresh process')
@@ -83,11 +121,26 @@ def parse_args():
 def run(cmd):
     """Run a tool of the repo, streaming its output (the progress)."""
     print('$ ' + ' '.join(cmd), flush=True)
-    subprocess.run([sys.executable] + cmd, cwd=REPO, check=True)
+    # The repository first on the path: projects/ plug-ins import from it.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [REPO] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
+    subprocess.run([sys.executable] + cmd, cwd=REPO, check=True, env=env)
 
 
-def stage_config(config, iters, work_dir, load_from=None, seed=0):
-    """Write ``work_dir/stage.py``: ``config`` shortened to ``iters``."""
+def train_stage(config, iters, work, seed, load_from=None, teacher=None):
+    """Train ``config`` for ``iters``; returns (stage config, checkpoint)."""
+    cfg = stage_config(config, iters, work, load_from, seed, teacher)
+    run(['tools/train.py', cfg, '--work-dir', work])
+    return cfg, osp.join(work, f'iter_{iters}.pth')
+
+
+def stage_config(config, iters, work_dir, load_from=None, seed=0,
+                 teacher=None):
+    """Write ``work_dir/stage.py``: ``config`` shortened to ``iters``.
+
+    ``teacher``: a checkpoint for the adapted segmentor's distillation
+    teacher (``model.segmentor.teacher_checkpoint``).
+    """
     poly = (f"[dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, "
             f"end={iters}, by_epoch=False)]")
     lines = [
@@ -109,6 +162,9 @@ def stage_config(config, iters, work_dir, load_from=None, seed=0):
         lines.append(f'param_scheduler = {poly}')
     if load_from is not None:
         lines.append(f'load_from = {load_from!r}')
+    if teacher is not None:
+        lines.append(
+            f'model = dict(segmentor=dict(teacher_checkpoint={teacher!r}))')
     os.makedirs(work_dir, exist_ok=True)
     path = osp.join(work_dir, 'stage.py')
     with open(path, 'w') as fh:
@@ -140,6 +196,9 @@ def evaluate(config, checkpoint, work_dir):
             sampler=dict(type='VideoSampler'), dataset=cfg.target_val_video)
         evaluators = [dict(type='VideoIoUMetric'),
                       dict(type='VPQMetric', mode='semantic')]
+        # Temporal consistency where the config scores it (video configs).
+        evaluators += [m for m in cfg.get('video_evaluator', [])
+                       if m['type'] == 'TemporalConsistencyMetric']
     cfg.test_evaluator = evaluators
     runner = Runner.from_cfg(cfg)
     return runner.test()
@@ -163,25 +222,44 @@ def main():
         run(['tools/make_synthetic_dataset.py', '--out', DATA])
     else:
         print(f'[demo] using the benchmark in {DATA}')
-    ckpts, results = {}, {}
-    stages = resolve_methods(args.methods)
+    ckpts, cfgs, results = {}, {}, {}
+    methods = (segmentor_methods(args.segmentor) if args.segmentor
+               else METHODS)
+    stages = resolve_methods(args.methods, methods)
+    teacher = None
+    if args.segmentor in TEACHERS:
+        work = osp.join(args.work_dir, 'teacher')
+        print(f'\n[demo] train the teacher of {args.segmentor} on the '
+              f'source ({args.iters} iterations) -> {work}', flush=True)
+        _, teacher = train_stage(TEACHERS[args.segmentor], args.iters, work,
+                                 args.seed)
     for i, name in enumerate(stages):
-        config, parent = METHODS[name]
+        config, parent = methods[name]
         work = osp.join(args.work_dir, name.replace('->', '2'))
         print(f'\n[demo] stage {i + 1}/{len(stages)}: train {name} '
               f'({args.iters} iterations, seed {args.seed}) -> {work}',
               flush=True)
-        cfg = stage_config(config, args.iters, work,
-                           ckpts[parent] if parent else None, args.seed)
-        run(['tools/train.py', cfg, '--work-dir', work])
-        ckpts[name] = osp.join(work, f'iter_{args.iters}.pth')
+        cfg, ckpts[name] = train_stage(config, args.iters, work, args.seed,
+                                       ckpts[parent] if parent else None,
+                                       teacher)
         print(f'[demo] evaluate {name} on the target val frames', flush=True)
         out = osp.join(work, 'metrics.json')
         run(['tools/demo.py', '--eval', cfg, ckpts[name], out])
         with open(out) as fh:
             results[name] = json.load(fh)
+        cfgs[name] = cfg
+    if args.segmentor:
+        # Test speed of every model back to back (same load on the machine):
+        # adaptation changes weights only, so the speeds should agree.
+        for name, cfg in cfgs.items():
+            speed = osp.join(osp.dirname(cfg), 'speed.json')
+            run(['tools/benchmark.py', cfg, '--checkpoint', ckpts[name],
+                 '--frames', '60', '--warmup', '10', '--out', speed])
+            with open(speed) as fh:
+                results[name]['fps'] = json.load(fh)['fps']
     keys = sorted({k for m in results.values() for k, v in m.items()
-                   if k in ('mIoU', 'svpq_all', 'svpq_stuff', 'svpq_thing')})
+                   if k in ('mIoU', 'svpq_all', 'svpq_stuff', 'svpq_thing',
+                            'TC', 'fps')})
     print('\n[demo] results on the synthetic target val split '
           f'({args.iters} iterations per stage, seed {args.seed}, '
           f'{(time.time() - start) / 60:.1f} min)')

@@ -5,7 +5,10 @@
 #   python tools/train.py configs/uda/synthetic/source-only-uda_tcd_pspnet_r18-half-d8_synthetic.py
 _base_ = ['./source-only-uda_deeplabv2_r18-half-d8_synthetic.py']
 model = dict(segmentor=dict(
-    _delete_=True, config='configs/tcd/tcd_pspnet_r18-half-d8_synthetic.py'))
+    _delete_=True, config='configs/tcd/tcd_pspnet_r18-half-d8_synthetic.py',
+    # The source-trained teacher: target labels never reach the adapted student.
+    teacher_config='configs/synthetic/source-only_pspnet_r50-half-d8_synthetic.py',
+    teacher_checkpoint='work_dirs/source-only_pspnet_r50-half-d8_synthetic/iter_600.pth'))
 # The key frame and its previous frame, with flow (the student's clip_losses).
 train_dataloader = dict(dataset=dict(source=dict(
     frame_offsets=[0, -1], load_flow=True, load_flow_back=True)))

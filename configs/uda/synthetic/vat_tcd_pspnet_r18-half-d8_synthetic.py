@@ -4,7 +4,10 @@
 #   python tools/train.py configs/uda/synthetic/vat_tcd_pspnet_r18-half-d8_synthetic.py
 _base_ = ['./vat_deeplabv2_r18-half-d8_synthetic.py']
 model = dict(segmentor=dict(
-    _delete_=True, config='configs/tcd/tcd_pspnet_r18-half-d8_synthetic.py'))
+    _delete_=True, config='configs/tcd/tcd_pspnet_r18-half-d8_synthetic.py',
+    # The source-trained teacher: target labels never reach the adapted student.
+    teacher_config='configs/synthetic/source-only_pspnet_r50-half-d8_synthetic.py',
+    teacher_checkpoint='work_dirs/source-only_pspnet_r50-half-d8_synthetic/iter_600.pth'))
 train_dataloader = dict(dataset=dict(
     source=dict(load_flow=True, load_flow_back=True)))
 val_dataloader = dict(_delete_=True, **_base_.sequential_video_loader)
