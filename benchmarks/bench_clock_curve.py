@@ -23,20 +23,16 @@ import json
 import math
 import os
 import os.path as osp
-import sys
-import time
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.evaluator import Evaluator
-from mmengine.registry import init_default_scope
+
+from uda_video.apis.benchmark import load_tool_config
+from uda_video.apis.clock import (build_clockwork_model, collect_frames,
+                                  replay_at_threshold)
 
 SUMMARY = ('mIoU', 'TC')  # printed; every metric goes to --out
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-from tune_clock import build_model, collect_frames  # noqa: E402
-
-from uda_video.utils import register_all_modules  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -56,20 +52,14 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-@torch.no_grad()
 def measure(model, batches, evaluator, threshold: float) -> dict:
     """Test metrics, update fraction and seconds per frame at a threshold."""
-    model.threshold = threshold
-    model.reset_clock_stats()
-    model.reset_video_state()
-    seconds = 0.0
-    for batch in batches:
-        start = time.perf_counter()
-        outputs = model.test_step(batch)
-        seconds += time.perf_counter() - start
-        evaluator.process(data_samples=outputs, data_batch=batch)
+    fraction, seconds = replay_at_threshold(
+        model, batches, threshold,
+        on_output=lambda batch, outputs: evaluator.process(
+            data_samples=outputs, data_batch=batch))
     metrics = evaluator.evaluate(len(batches))
-    return dict(threshold=threshold, update_fraction=model.update_fraction,
+    return dict(threshold=threshold, update_fraction=fraction,
                 ms_per_frame=1000.0 * seconds / len(batches),
                 metrics={k: float(v) for k, v in metrics.items()
                          if isinstance(v, (int, float))})
@@ -101,12 +91,8 @@ def plot(rows, path: str, metric: str = 'mIoU') -> None:
 
 def main(argv=None):
     args = parse_args(argv)
-    register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'uda_video'))
-    model = build_model(cfg, args.checkpoint)
+    cfg = load_tool_config(args.config, args.cfg_options)
+    model = build_clockwork_model(cfg, args.checkpoint)
     batches = collect_frames(cfg, 'test', 10**9, progress=False)
     evaluator = Evaluator(cfg.test_evaluator)
     evaluator.dataset_meta = _dataset_meta(cfg)

@@ -1,4 +1,4 @@
-"""Throughput of tools/compute_flow.py (flow pairs / s) at the real resolutions.
+"""Throughput of tools/dataset_converters/compute_flow.py (flow pairs / s) at the real resolutions.
 
 Generates a few frames at each dataset's release size (Cityscapes
 ``leftImg8bit_sequence`` 2048x1024 PNG, VIPER 1920x1080 JPEG: a textured
@@ -22,16 +22,13 @@ import argparse
 import multiprocessing
 import os
 import os.path as osp
-import sys
 import tempfile
 import time
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                            'tools'))
-import compute_flow  # noqa: E402
+from uda_video.apis import compute_flow
 
 # name, frame (w, h), file suffix, estimation scales (None = frame size)
 SETTINGS = [
@@ -81,7 +78,7 @@ def time_pairs(tasks, preset: str, workers: int) -> float:
             os.remove(t.out)
     warm, timed = tasks[:workers], tasks[workers:]
     if workers == 1:
-        backend = compute_flow.ClassicalFlow(method='dis', preset=preset)
+        backend = compute_flow.classical_flow('dis', preset)
         compute_flow.compute_pair(backend, warm[0])
         start = time.perf_counter()
         for t in timed:

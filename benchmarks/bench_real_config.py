@@ -22,7 +22,6 @@ configs/uda/viper2cityscapes/source-only_deeplabv2-caffe_r101-d8_viper2cityscape
 --iters 3 --warmup 1``).
 """
 import argparse
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -73,17 +72,12 @@ def child(args) -> None:
     """One training run; prints a JSON line with the figures."""
     import torch
     from mmengine.runner import Runner
-    spec = importlib.util.spec_from_file_location(
-        'uda_video_train_tool', osp.join(REPO, 'tools', 'train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    tool.register_all_modules(init_default_scope=False)
-    ns = argparse.Namespace(config=args.config, launcher='none',
-                            work_dir=args.work_dir, amp=args.mode == 'amp',
-                            resume=False,
-                            cfg_options=dict(args.cfg_options or {},
-                                             load_from=None))
-    cfg = tool.build_config(ns)
+    from uda_video.apis.train import build_train_config
+    from uda_video.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = build_train_config(
+        args.config, work_dir=args.work_dir, amp=args.mode == 'amp',
+        cfg_options=dict(args.cfg_options or {}, load_from=None))
     override(cfg._cfg_dict, json.loads(args.roots), args.shrink)
     cfg.train_dataloader.update(num_workers=2, persistent_workers=False)
     cfg.train_cfg.update(max_iters=args.iters, val_interval=args.iters + 1)

@@ -23,7 +23,7 @@ SUITE is one of:
 - ``tdnet-synthetic``: the same comparison for the synthetic-benchmark models
   (half-width PSPNet-R50 teacher, TD4-PSP18, half-width PSPNet-R18 student).
 
-Each model goes through ``tools/benchmark.py`` (one frame at a time, in video
+Each model goes through ``tools/analysis_tools/benchmark.py`` (one frame at a time, in video
 order, after warm-up frames of another video; untrained weights: speed does
 not depend on them), one after the other in this run, so the ratios compare
 models measured on the same machine under the same conditions (with
@@ -54,7 +54,7 @@ SUITES = {
          ['model.backbone.depth=50'], 5),
         ('dff_deeplabv2-split_r50 + flownets half width, key every 5',
          'configs/dff/dff_deeplabv2-split_r101-d8_flownets_cityscapes-seq.py',
-         ['model.backbone.depth=50', 'model.flow_net.base_channels=32'], 5),
+         ['model.backbone.depth=50', 'model.flow_source.base_channels=32'], 5),
         ('deeplabv2_r50 per frame (unsplit ASPP head, for reference)',
          'configs/_base_/models/deeplabv2_r50-d8.py', PER_FRAME, 1),
     ],
@@ -66,7 +66,7 @@ SUITES = {
          ['model.backbone.depth=50'], 5),
         ('dff_deeplabv2_r50 + flownets half width, key every 5',
          'configs/dff/dff_deeplabv2_r101-d8_flownets_cityscapes-seq.py',
-         ['model.backbone.depth=50', 'model.flow_net.base_channels=32'], 5),
+         ['model.backbone.depth=50', 'model.flow_source.base_channels=32'], 5),
     ],
     'clockwork': [
         ('deeplabv2_r101 per frame (baseline)',
@@ -96,7 +96,7 @@ SUITES = {
 
 
 def run_one(config, options, shape, device, frames, warmup, out):
-    cmd = [sys.executable, osp.join(REPO, 'tools/benchmark.py'), config,
+    cmd = [sys.executable, osp.join(REPO, 'tools/analysis_tools/benchmark.py'), config,
            '--frames', str(frames), '--warmup', str(warmup), '--shape',
            str(shape[0]), str(shape[1]), '--out', out]
     if options:

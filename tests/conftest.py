@@ -43,7 +43,7 @@ def tiny_synthetic(tmp_path_factory):
     """A tiny synthetic benchmark (4 videos x 6 frames, 64x128), made once."""
     from helpers import run_tool
     root = tmp_path_factory.mktemp('tiny_synthetic')
-    proc = run_tool(['tools/make_synthetic_dataset.py', '--out', str(root),
+    proc = run_tool(['tools/dataset_converters/make_synthetic_dataset.py', '--out', str(root),
                      '--videos', '4', '--frames', '6', '--height', '64',
                      '--width', '128'])
     assert proc.returncode == 0, proc.stderr[-2000:]

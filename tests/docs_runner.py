@@ -22,11 +22,11 @@ What differs from the documented command:
   then linked as ``iter_<max_iters>.pth``, the name the documented schedule
   leaves (max_iters and the work dir from tools/train.py's own
   ``build_config`` of the documented command).
-- ``tools/benchmark.py``: 2 frames, 1 warm-up frame, 64 x 128.
-- ``tools/tune_clock.py``: 10 frames, 2 bisection steps.
+- ``tools/analysis_tools/benchmark.py``: 2 frames, 1 warm-up frame, 64 x 128.
+- ``tools/analysis_tools/tune_clock.py``: 10 frames, 2 bisection steps.
 - ``tools/demo.py``: 1 iteration per stage; the tools it starts as
   ``[sys.executable, 'tools/X.py', ...]`` subprocesses run in process too.
-- ``tools/make_synthetic_dataset.py``: the tiny benchmark (``TINY_BENCHMARK``).
+- ``tools/dataset_converters/make_synthetic_dataset.py``: the tiny benchmark (``TINY_BENCHMARK``).
 - torch uses one thread (two threads on a shared, loaded 2-core machine are
   several times slower), and configs are logged and dumped without yapf's
   formatting, their syntax still checked (``skip_config_formatting``).
@@ -47,11 +47,11 @@ import traceback
 # length) at 64 x 128.
 TINY_BENCHMARK = ['--videos', '4', '--height', '64', '--width', '128']
 SMOKE_ARGS = {
-    'tools/benchmark.py': ['--frames', '2', '--warmup', '1',
+    'tools/analysis_tools/benchmark.py': ['--frames', '2', '--warmup', '1',
                            '--shape', '64', '128'],
-    'tools/tune_clock.py': ['--frames', '10', '--steps', '2'],
+    'tools/analysis_tools/tune_clock.py': ['--frames', '10', '--steps', '2'],
     'tools/demo.py': ['--iters', '1'],
-    'tools/make_synthetic_dataset.py': TINY_BENCHMARK,
+    'tools/dataset_converters/make_synthetic_dataset.py': TINY_BENCHMARK,
 }
 SMOKE_TRAIN = ['train_cfg.max_iters=1', 'default_hooks.checkpoint.interval=1',
                'train_dataloader.batch_size=2',

@@ -1,14 +1,13 @@
-"""tools/convert_checkpoint.py: the field's DeepLab-v2 checkpoints load strictly and
+"""tools/model_converters/convert_checkpoint.py: the field's DeepLab-v2 checkpoints load strictly and
 give the field's logits; mismatching checkpoints are refused by name."""
 import copy
-import importlib.util
 from collections import OrderedDict
 
 import pytest
 import torch
 import torch.nn as nn
 
-from helpers import REPO
+from helpers import REPO, load_tool
 
 BASE = f'{REPO}/configs/_base_/models/deeplabv2-caffe_r101-d8.py'
 CAFFE_MEAN = (104.00698793, 116.66876762, 122.67891434)
@@ -124,11 +123,7 @@ def _randomize(model):
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'convert_checkpoint_tool', f'{REPO}/tools/convert_checkpoint.py')
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_tool('tools/model_converters/convert_checkpoint.py')
 
 
 @pytest.fixture(scope='module')

@@ -284,7 +284,7 @@ def _log_tail(path, chars=4000):
 def docs_worker(workspace):
     worker = Worker(workspace)
     # The tiny benchmark the configs read (docs_runner.TINY_BENCHMARK).
-    answer = worker.run('tools/make_synthetic_dataset.py',
+    answer = worker.run('tools/dataset_converters/make_synthetic_dataset.py',
                         ['--out', 'data/synthetic'])
     assert answer['ok'], answer['error'] + _log_tail(answer['log'])
     yield worker

@@ -108,7 +108,7 @@ def check_outputs(out, names):
 
 
 @pytest.mark.parametrize('config,hooked,extra', [
-    (DFF, ('backbone', 'flow_net'), dict(key_frame_interval=3)),
+    (DFF, ('backbone', 'flow_source'), dict(key_frame_interval=3)),
     (CLOCKWORK, ('backbone.stem', ), {}),
     (TDNET, ('paths.0', ), {}),
     (VAT, ('backbone', ), {}),
@@ -172,7 +172,7 @@ def test_dff_equals_the_dataset_path(video, tmp_path):
 
 @pytest.fixture(scope='module')
 def per_frame_run(video, tmp_path_factory):
-    """tools/inference.py on the per-frame model: PNGs, an MP4, labels."""
+    """tools/misc/inference.py on the per-frame model: PNGs, an MP4, labels."""
     root = tmp_path_factory.mktemp('per_frame')
     cfg = tiny_config(PER_FRAME, video['root'])
     config = root / 'config.py'
@@ -180,7 +180,7 @@ def per_frame_run(video, tmp_path_factory):
     ckpt = write_checkpoint(cfg, root / 'per_frame.pth')
     outs = dict(frames=root / 'seg', mp4=root / 'seg.mp4',
                 labels=root / 'labels')
-    proc = run_tool(['tools/inference.py', str(config), ckpt,
+    proc = run_tool(['tools/misc/inference.py', str(config), ckpt,
                      str(video['dir']), '--out', str(outs['frames']),
                      str(outs['mp4']), '--out-labels', str(outs['labels']),
                      '--opacity', '1', '--video-id', 'v0'])
@@ -251,7 +251,7 @@ def test_mismatched_checkpoint_is_named(per_frame_run, video):
         init_segmenter(cfg, per_frame_run['ckpt'])
     message = str(info.value)
     assert per_frame_run['ckpt'] in message
-    assert "missing keys ['flow_net." in message
+    assert "missing keys ['flow_source." in message
     assert 'unexpected keys [] (0)' in message
 
 

@@ -18,7 +18,7 @@ import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
-from helpers import REPO
+from helpers import REPO, load_tool
 from real_trees import make_cityscapes_seq_tree, make_viper_tree
 
 SHRINK = 16  # 2048x1024 -> 128x64 (the miniature Cityscapes size)
@@ -209,12 +209,7 @@ VST = 'configs/uda/viper2cityscapes/vat2st_deeplabv2-caffe_r101-d8_viper2citysca
 
 
 def gen_tool():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'gen_pseudo_labels', osp.join(REPO, 'tools/gen_pseudo_labels.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+    return load_tool('tools/misc/gen_pseudo_labels.py')
 
 
 def test_offline_pseudo_label_round(trees, teacher_checkpoint, tmp_path,

@@ -8,7 +8,7 @@ def test_registries_are_children_of_mmseg():
     import mmseg.registry as mreg
     pairs = [(reg.MODELS, mreg.MODELS), (reg.DATASETS, mreg.DATASETS),
              (reg.TRANSFORMS, mreg.TRANSFORMS), (reg.METRICS, mreg.METRICS),
-             (reg.HOOKS, mreg.HOOKS), (reg.LOOPS, mreg.LOOPS),
+             (reg.HOOKS, mreg.HOOKS),
              (reg.DATA_SAMPLERS, mreg.DATA_SAMPLERS),
              (reg.VISUALIZERS, mreg.VISUALIZERS),
              (reg.OPTIM_WRAPPERS, mreg.OPTIM_WRAPPERS),

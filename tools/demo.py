@@ -7,16 +7,18 @@
 baselines, VAT, VST alone, VAT->VST and the target-trained oracle); a method
 whose config starts from another's checkpoint trains that one first.
 
-1. generates the benchmark with tools/make_synthetic_dataset.py (defaults) when absent;
+1. generates the benchmark with tools/dataset_converters/make_synthetic_dataset.py (defaults) when absent;
 2. trains source-only, VAT (phase 1) and VAT->VST (phase 2 from VAT's final
    checkpoint), each for ``--iters`` iterations with tools/train.py;
 3. evaluates each final checkpoint (never a val scan) on the target val frames
-   (mIoU; VPQ too when the VPQMetric is registered) and prints a table.
+   (mIoU; VPQ too when the VPQMetric is registered) and prints a table;
+4. writes ``demo_figure.png`` in the work dir: a few target frames, their
+   ground truth and each method's prediction side by side, and a bar chart.
 
 ``--segmentor dff|tdnet|tcd|accel`` trains that video segmentor's adapted
 configs instead (source-only, VAT, VAT->VST, video-DACS where its config
 exists; the TCD student's source-trained teacher first), scores temporal
-consistency too and measures each model's test speed with tools/benchmark.py.
+consistency too and measures each model's test speed with tools/analysis_tools/benchmark.py.
 """
 import argparse
 import json
@@ -181,10 +183,9 @@ def evaluate(config, checkpoint, work_dir):
     cfg = Config.fromfile(config)
     cfg.work_dir = work_dir
     cfg.load_from = checkpoint
-    cfg.train_dataloader = None
-    cfg.train_cfg = None
-    cfg.optim_wrapper = None
-    cfg.param_scheduler = None
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler'):  # test only
+        cfg[key] = None
     cfg.default_hooks.visualization = dict(type='SegVisualizationHook',
                                            draw=False)
     evaluators = [dict(type='IoUMetric', iou_metrics=['mIoU'])]
@@ -219,7 +220,7 @@ def main():
         return
     start = time.time()
     if not osp.isdir(DATA):
-        run(['tools/make_synthetic_dataset.py', '--out', DATA])
+        run(['tools/dataset_converters/make_synthetic_dataset.py', '--out', DATA])
     else:
         print(f'[demo] using the benchmark in {DATA}')
     ckpts, cfgs, results = {}, {}, {}
@@ -253,7 +254,7 @@ def main():
         # adaptation changes weights only, so the speeds should agree.
         for name, cfg in cfgs.items():
             speed = osp.join(osp.dirname(cfg), 'speed.json')
-            run(['tools/benchmark.py', cfg, '--checkpoint', ckpts[name],
+            run(['tools/analysis_tools/benchmark.py', cfg, '--checkpoint', ckpts[name],
                  '--frames', '60', '--warmup', '10', '--out', speed])
             with open(speed) as fh:
                 results[name]['fps'] = json.load(fh)['fps']
@@ -271,6 +272,25 @@ def main():
             f'{metrics[k]:.2f}' for k in keys) + ' |')
     with open(osp.join(args.work_dir, 'results.json'), 'w') as fh:
         json.dump(results, fh, indent=2)
+    write_figure(cfgs, ckpts, results, keys,
+                 osp.join(args.work_dir, 'demo_figure.png'))
+
+
+def write_figure(cfgs, ckpts, results, keys, out, frames=(0, 15, 30)):
+    """Target frames, their ground truth and each method's prediction side
+    by side, above a bar chart of the table, in one PNG."""
+    from uda_video.apis import predict_frames
+    from uda_video.visualization import write_demo_figure
+    shown = {name: predict_frames(cfgs[name], ckpts[name], list(frames))
+             for name in cfgs}
+    first = next(iter(shown.values()))
+    # Frames per second are not on the scale of the scores: the chart omits them.
+    table = {name: {k: m[k] for k in keys if k in m and k != 'fps'}
+             for name, m in results.items()}
+    write_demo_figure(first.frames, first.gts,
+                      {name: p.predictions for name, p in shown.items()},
+                      table, first.palette, out)
+    print(f'[demo] figure (frames, ground truth, predictions, chart) -> {out}')
 
 
 if __name__ == '__main__':

@@ -4,19 +4,10 @@ Each registry names the package modules that register into it (``locations``), s
 config with ``default_scope='uda_video'`` builds our types by name without imports,
 and falls back to mmseg's (and mmengine's) types through the parent chain.
 """
+from typing import List
+
 from mmengine.registry import Registry as MMEngineRegistry
-from mmseg.registry import DATA_SAMPLERS as MMSEG_DATA_SAMPLERS
-from mmseg.registry import DATASETS as MMSEG_DATASETS
-from mmseg.registry import HOOKS as MMSEG_HOOKS
-from mmseg.registry import LOOPS as MMSEG_LOOPS
-from mmseg.registry import METRICS as MMSEG_METRICS
-from mmseg.registry import MODELS as MMSEG_MODELS
-from mmseg.registry import \
-    OPTIM_WRAPPER_CONSTRUCTORS as MMSEG_OPTIM_WRAPPER_CONSTRUCTORS
-from mmseg.registry import OPTIM_WRAPPERS as MMSEG_OPTIM_WRAPPERS
-from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
-from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
-from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
+from mmseg import registry as mmseg_registry
 
 SCOPE = 'uda_video'
 
@@ -34,34 +25,23 @@ class Registry(MMEngineRegistry):
         if self.parent is not None:
             self.parent.import_from_location()
 
-MODELS = Registry(
-    'model', parent=MMSEG_MODELS, scope=SCOPE, locations=['uda_video.models'])
-DATASETS = Registry(
-    'dataset', parent=MMSEG_DATASETS, scope=SCOPE,
-    locations=['uda_video.datasets'])
-TRANSFORMS = Registry(
-    'transform', parent=MMSEG_TRANSFORMS, scope=SCOPE,
-    locations=['uda_video.datasets.transforms'])
-DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMSEG_DATA_SAMPLERS, scope=SCOPE,
-    locations=['uda_video.datasets.samplers'])
-METRICS = Registry(
-    'metric', parent=MMSEG_METRICS, scope=SCOPE,
-    locations=['uda_video.evaluation'])
-HOOKS = Registry(
-    'hook', parent=MMSEG_HOOKS, scope=SCOPE,
-    locations=['uda_video.engine', 'uda_video.visualization'])
-LOOPS = Registry(
-    'loop', parent=MMSEG_LOOPS, scope=SCOPE, locations=['uda_video.engine'])
-OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMSEG_OPTIM_WRAPPERS, scope=SCOPE,
-    locations=['uda_video.engine'])
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor', parent=MMSEG_OPTIM_WRAPPER_CONSTRUCTORS,
-    scope=SCOPE, locations=['uda_video.engine'])
-VISUALIZERS = Registry(
-    'visualizer', parent=MMSEG_VISUALIZERS, scope=SCOPE,
-    locations=['uda_video.visualization'])
-VISBACKENDS = Registry(
-    'vis_backend', parent=MMSEG_VISBACKENDS, scope=SCOPE,
-    locations=['uda_video.visualization'])
+
+def _child(name: str, locations: List[str]) -> Registry:
+    """The ``uda_video`` child of mmseg's registry ``name`` (e.g. 'MODELS'),
+    importing ``locations`` to find its types."""
+    parent = getattr(mmseg_registry, name)
+    return Registry(
+        parent.name, parent=parent, scope=SCOPE, locations=locations)
+
+
+MODELS = _child('MODELS', ['uda_video.models'])
+DATASETS = _child('DATASETS', ['uda_video.datasets'])
+TRANSFORMS = _child('TRANSFORMS', ['uda_video.datasets.transforms'])
+DATA_SAMPLERS = _child('DATA_SAMPLERS', ['uda_video.datasets.samplers'])
+METRICS = _child('METRICS', ['uda_video.evaluation'])
+HOOKS = _child('HOOKS', ['uda_video.engine', 'uda_video.visualization'])
+OPTIM_WRAPPERS = _child('OPTIM_WRAPPERS', ['uda_video.engine'])
+OPTIM_WRAPPER_CONSTRUCTORS = _child('OPTIM_WRAPPER_CONSTRUCTORS',
+                                    ['uda_video.engine'])
+VISUALIZERS = _child('VISUALIZERS', ['uda_video.visualization'])
+VISBACKENDS = _child('VISBACKENDS', ['uda_video.visualization'])

@@ -1,19 +1,24 @@
 # Shared by the video segmentors on the synthetic benchmark (DFF, Clockwork,
-# TDNet, plug-ins): the clip datasets, validation and test on every frame of the
-# target val videos in order (stateful models), video-aware mIoU and temporal
-# consistency, a 600-iteration poly schedule whose final checkpoint is the one
-# evaluated.
+# TDNet, plug-ins): training on labelled target-domain clips (a method sets the
+# clip's frame_offsets), validation and test on every frame of the target val
+# videos in order (stateful models), video-aware mIoU and temporal consistency,
+# a 600-iteration poly schedule whose final checkpoint is the one evaluated.
 _base_ = [
     './datasets/synthetic_clips.py', './default_runtime.py',
     './schedules/schedule_20k.py'
 ]
+train_dataloader = dict(
+    batch_size=4, num_workers=2, persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='CityscapesSeqDataset', data_root='data/synthetic/cityscapes',
+        split='train', protocol='shared15', rider='person',
+        snippet_length=30, frame_offsets=[0],
+        pipeline={{_base_.train_pipeline}}))
 # Stateful test: one frame at a time, every frame of a video in order.
-val_dataloader = dict(
-    batch_size=1, num_workers=0, persistent_workers=False,
-    sampler=dict(_delete_=True, type='VideoSampler'),
-    dataset={{_base_.target_val_video}})
+val_dataloader = dict(_delete_=True, **_base_.sequential_video_loader)
 test_dataloader = val_dataloader
-val_evaluator = {{_base_.video_evaluator}}
+val_evaluator = _base_.video_evaluator
 test_evaluator = val_evaluator
 max_iters = 600
 param_scheduler = [

@@ -20,11 +20,3 @@ model = dict(
     schedule='alternating',
     shallow_stages=1,
     test_cfg=dict(mode='whole'))
-train_dataloader = dict(
-    batch_size=4, num_workers=2, persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='CityscapesSeqDataset', data_root='data/synthetic/cityscapes',
-        split='train', protocol='shared15', rider='person',
-        snippet_length=30, frame_offsets=[0],
-        pipeline={{_base_.train_pipeline}}))

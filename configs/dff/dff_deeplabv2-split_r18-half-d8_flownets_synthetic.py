@@ -3,27 +3,13 @@
 # 128 channels on key frames, a 1x1 classifier on every frame. Data, flow network and
 # schedule as the DeepLab-v2 config this one starts from; the current frame's own loss
 # is added (frame_loss_weight; 0 = the DFF paper's training).
-_base_ = './dff_deeplabv2_r18-half-d8_flownets_synthetic.py'
+_base_ = [
+    './dff_deeplabv2_r18-half-d8_flownets_synthetic.py',
+    '../_base_/models/deeplabv2-split_parts.py'
+]
 model = dict(
-    neck=dict(
-        type='ConvNeck',
-        in_channels=256,
-        out_channels=128,
-        kernel_size=3,
-        dilations=(6, 12, 18, 24),
-        act_cfg=None),
+    neck=dict(_base_.split_neck, in_channels=256, out_channels=128),
     decode_head=dict(
-        _delete_=True,
-        type='FCNHead',
-        in_channels=128,
-        in_index=0,
-        channels=128,
-        num_convs=0,
-        concat_input=False,
-        dropout_ratio=0.0,
-        num_classes=15,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        _base_.split_head, in_channels=128, channels=128, num_classes=15),
     scale_field=dict(out_channels=(128, )),
     frame_loss_weight=1.0)

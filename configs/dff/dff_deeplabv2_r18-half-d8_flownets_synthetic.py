@@ -1,4 +1,4 @@
-# Deep Feature Flow on the synthetic benchmark (tools/make_synthetic_dataset.py
+# Deep Feature Flow on the synthetic benchmark (tools/dataset_converters/make_synthetic_dataset.py
 # --out data/synthetic): half-width DeepLab-v2 R18 as the feature/task network,
 # a narrow FlowNetS (width 16) at half resolution, trained end to end on
 # (current, key) pairs from the labelled target-domain clips; tested frame by
@@ -19,17 +19,10 @@ model = dict(
     # Start from a flow network trained on ground-truth flow (configs/flow) with
     # init_cfg=dict(type='Pretrained', checkpoint=..., prefix='flow_net.')
     # when its checkpoint holds a segmentor, or without prefix otherwise.
-    flow_net=dict(type='FlowNetS', base_channels=16),
+    flow_source=dict(type='FlowNetS', base_channels=16),
     scale_field=dict(type='ScaleFieldHead', out_channels=(256, ), channels=32),
     flow_input_scale=0.5,
     test_cfg=dict(mode='whole', key_frame_interval=5))
 # (current, key) pairs: the key frame 0..4 frames before the labelled frame,
 # the distances a key interval of 5 produces at test time.
-train_dataloader = dict(
-    batch_size=4, num_workers=2, persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='CityscapesSeqDataset', data_root='data/synthetic/cityscapes',
-        split='train', protocol='shared15', rider='person',
-        snippet_length=30, frame_offsets=[0, [-4, 0]],
-        pipeline={{_base_.train_pipeline}}))
+train_dataloader = dict(dataset=dict(frame_offsets=[0, [-4, 0]]))

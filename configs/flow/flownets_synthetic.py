@@ -1,5 +1,5 @@
 # FlowNetS (width 16) trained on the ground-truth flow of the synthetic
-# benchmark's source videos (tools/make_synthetic_dataset.py --out data/synthetic):
+# benchmark's source videos (tools/dataset_converters/make_synthetic_dataset.py --out data/synthetic):
 # clips (frame t, frame t+1) with gt_flow = flow t -> t+1, one random geometry
 # per clip, multi-scale EPE. The checkpoint initialises DFF's flow network
 # (configs/dff: init_cfg=dict(type='Pretrained', checkpoint=..., prefix='flow_net.')).

@@ -4,7 +4,7 @@
 _base_ = '../_base_/models/pspnet_r18-d8.py'
 model = dict(
     type='TemporalDistillSegmentor',
-    flow_source='gt',  # the clip's gt_flow (dataset load_flow=True)
+    flow_source=dict(type='SampleFlow'),  # the clip's gt_flow (load_flow=True)
     teacher_config=None,  # set both to distil; None = temporal loss only
     teacher_checkpoint=None,
     temporal_weight=1.0,

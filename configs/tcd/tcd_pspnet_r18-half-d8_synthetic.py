@@ -6,7 +6,7 @@
 _base_ = '../tdnet/per-frame_pspnet_r18-half-d8_synthetic.py'
 model = dict(
     type='TemporalDistillSegmentor',
-    flow_source='gt',
+    flow_source=dict(type='SampleFlow'),  # gt_flow + gt_flow_back of the clip
     teacher_config='configs/tdnet/per-frame_pspnet_r50-half-d8_synthetic.py',
     teacher_checkpoint='work_dirs/per-frame_pspnet_r50-half-d8_synthetic/iter_600.pth',
     temporal_weight=1.0,

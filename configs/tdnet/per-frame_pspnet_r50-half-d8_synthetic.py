@@ -27,10 +27,7 @@ train_dataloader = dict(
         protocol='shared15', rider='person', snippet_length=30,
         pipeline={{_base_.train_pipeline}}))
 # Tested like the video models (every val frame in order) for mIoU and TC.
-val_dataloader = dict(
-    batch_size=1, num_workers=0, persistent_workers=False,
-    sampler=dict(_delete_=True, type='VideoSampler'),
-    dataset={{_base_.target_val_video}})
+val_dataloader = dict(_delete_=True, **_base_.sequential_video_loader)
 test_dataloader = val_dataloader
-val_evaluator = {{_base_.video_evaluator}}
+val_evaluator = _base_.video_evaluator
 test_evaluator = val_evaluator

@@ -11,10 +11,4 @@ model = dict(
     teacher_config='configs/_base_/models/pspnet_r101-d8.py',
     teacher_checkpoint='checkpoints/pspnet_r101-d8_cityscapes-seq.pth',
     teacher_channels=512)
-train_dataloader = dict(
-    batch_size=2, num_workers=4, persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='CityscapesSeqDataset', data_root='data/cityscapes',
-        split='train', protocol='cityscapes19', frame_offsets=[0, -1, -2, -3],
-        pipeline={{_base_.cityscapes_train_pipeline}}))
+train_dataloader = dict(dataset=dict(frame_offsets=[0, -1, -2, -3]))

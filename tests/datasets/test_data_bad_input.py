@@ -54,10 +54,16 @@ def test_missing_frame_at_read(synth_copy):
         ds[6]
 
 
-def test_corrupt_image(synth_copy):
-    bad = osp.join(synth_copy, 'viper', 'train', 'img', '001', '001_00002.jpg')
-    with open(bad, 'wb') as f:
+def corrupt_frame(root, name):
+    """Overwrite VIPER frame ``name`` of video 001 under ``root`` with bytes
+    that are no JPEG."""
+    path = osp.join(root, 'viper', 'train', 'img', '001', name)
+    with open(path, 'wb') as f:
         f.write(b'not a jpeg at all')
+
+
+def test_corrupt_image(synth_copy):
+    corrupt_frame(synth_copy, '001_00002.jpg')
     ds = viper(synth_copy, pipeline=LOAD)
     with pytest.raises(ValueError, match='corrupt.*001_00002.jpg'):
         ds[2]
@@ -109,9 +115,7 @@ def test_skip_bad_samples_is_opt_in_counted_and_bounded(synth_copy):
     from mmengine.logging import MessageHub
 
     from uda_video.datasets import SkipBadSamples
-    bad = osp.join(synth_copy, 'viper', 'train', 'img', '001', '001_00002.jpg')
-    with open(bad, 'wb') as f:
-        f.write(b'not a jpeg at all')
+    corrupt_frame(synth_copy, '001_00002.jpg')
     plain = viper(synth_copy, pipeline=LOAD)
     with pytest.raises(ValueError, match='001_00002.jpg'):
         plain[2]
@@ -125,8 +129,7 @@ def test_skip_bad_samples_is_opt_in_counted_and_bounded(synth_copy):
     assert len(wrapped) == len(plain) and wrapped.metainfo == plain.metainfo
     # A run of bad samples longer than max_consecutive still stops the run.
     for k in (3, 4):
-        with open(bad.replace('00002', f'0000{k}'), 'wb') as f:
-            f.write(b'broken')
+        corrupt_frame(synth_copy, f'001_0000{k}.jpg')
     with pytest.raises(ValueError, match='corrupt'):
         wrapped[2]
 

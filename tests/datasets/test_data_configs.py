@@ -1,11 +1,11 @@
 """The dataset configs pass tools/train.py's key check and build on the tiny data."""
-import importlib.util
 import os.path as osp
 
 import pytest
 from mmengine.config import Config
 from helpers import REPO
 
+from uda_video.apis.train import check_top_level_keys
 from uda_video.registry import DATASETS
 
 CONFIGS = [
@@ -13,14 +13,6 @@ CONFIGS = [
     'configs/synthetic/target-oracle_deeplabv2_r18-half-d8_synthetic.py',
     'configs/_base_/datasets/uda_synthetic.py',
 ]
-
-
-def _train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', osp.join(REPO, 'tools', 'train.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _retarget(cfg, root):
@@ -41,7 +33,7 @@ def _retarget(cfg, root):
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config_keys_and_datasets(path, synth_root):
     cfg = Config.fromfile(osp.join(REPO, path))
-    _train_tool().check_top_level_keys(cfg)
+    check_top_level_keys(cfg)
     train = cfg.train_dataloader.dataset.to_dict()
     _retarget(train, synth_root)
     ds = DATASETS.build(train)

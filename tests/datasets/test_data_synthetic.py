@@ -137,7 +137,7 @@ def test_vps_flow_is_the_cityscapes_sequence_flow(synth_root):
 
 def test_cli_is_quiet_without_tty(tmp_path):
     out = tmp_path / 'cli'
-    res = run_tool(['tools/make_synthetic_dataset.py', '--out', str(out),
+    res = run_tool(['tools/dataset_converters/make_synthetic_dataset.py', '--out', str(out),
                     '--videos', '2', '--frames', '2', '--height', '32',
                     '--width', '64', '--seed', '1'])
     assert res.returncode == 0, res.stderr

@@ -1,5 +1,5 @@
 """tools/test.py (all metrics, JSON, per-class table, colourized predictions),
-tools/visualize_video.py and tools/plot_results.py."""
+tools/analysis_tools/visualize_video.py and tools/analysis_tools/plot_results.py."""
 import json
 import os
 
@@ -8,16 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import REPO, run_tool
+from helpers import REPO, load_tool, run_tool
+from uda_video.visualization.result_records import load_records
 
 def _tool(name):
-    """A tools/ script as a module (its main() runs in this process)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        f'{name}_tool', f'{REPO}/tools/{name}.py')
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    """A tools/analysis_tools script as a module (its main() runs here)."""
+    return load_tool(f'tools/analysis_tools/{name}.py')
 
 
 CITYSCAPES_ROAD = (128, 64, 128)
@@ -81,7 +77,7 @@ def test_visualize_video_gif(tmp_path):
         if t != 1:  # frame 1 is unlabelled
             cv2.imwrite(str(tmp_path / 'gt' / f'f{t}.png'), pred)
     out = tmp_path / 'v.gif'
-    proc = run_tool(['tools/visualize_video.py', '--img-dir',
+    proc = run_tool(['tools/analysis_tools/visualize_video.py', '--img-dir',
                      str(tmp_path / 'img'), '--img-suffix', '.jpg',
                      '--pred-dir', str(tmp_path / 'pred'), '--gt-dir',
                      str(tmp_path / 'gt'), '--out', str(out)])
@@ -114,10 +110,41 @@ def test_plot_results(tmp_path):
         files += [str(test), str(bench)]
     out = tmp_path / 'p.png'
     tool = _tool('plot_results')
-    records = tool.load_records(files, 'mIoU', 'fps')
+    records = load_records(files, 'mIoU', 'fps')
     assert records == dict(dff=dict(miou=68.7, fps=4.0),
                            per_frame=dict(miou=75.2, fps=1.35))
     tool.main([*files, '--out', str(out)])
     assert Image.open(out).size[0] > 100
     with pytest.raises(KeyError, match='dff'):  # mIoU without fps
-        tool.load_records(files[:1], 'mIoU', 'fps')
+        load_records(files[:1], 'mIoU', 'fps')
+
+
+def test_prediction_writer_hook_from_the_registry(tmp_path):
+    """PredictionWriterHook (tools/test.py --out / --color-out) builds from
+    the registry and writes ids and palette colours named by img_path."""
+    from types import SimpleNamespace
+
+    import torch
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    from uda_video.registry import HOOKS
+    hook = HOOKS.build(dict(type='PredictionWriterHook',
+                            out_dir=str(tmp_path / 'ids'),
+                            color_dir=str(tmp_path / 'color')))
+    sample = SegDataSample(metainfo=dict(img_path='x/f7_leftImg8bit.png'))
+    sample.pred_sem_seg = PixelData(
+        data=torch.tensor([[[0, 1], [255, 0]]]))
+    dataset = SimpleNamespace(metainfo=dict(
+        palette=[CITYSCAPES_ROAD, CITYSCAPES_SKY]))
+    runner = SimpleNamespace(test_dataloader=SimpleNamespace(dataset=dataset))
+    hook.after_test_iter(runner, 0, outputs=[sample])
+    ids = np.asarray(Image.open(tmp_path / 'ids' / 'f7_leftImg8bit.png'))
+    assert ids.tolist() == [[0, 1], [255, 0]]
+    color = np.asarray(Image.open(tmp_path / 'color' / 'f7_leftImg8bit.png'))
+    assert tuple(color[0, 0]) == CITYSCAPES_ROAD
+    assert tuple(color[0, 1]) == CITYSCAPES_SKY
+    assert tuple(color[1, 0]) == (0, 0, 0)  # ignore: black
+    dataset.metainfo = {}
+    with pytest.raises(KeyError, match='palette'):
+        hook.after_test_iter(runner, 0, outputs=[sample])

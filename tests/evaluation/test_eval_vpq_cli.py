@@ -1,4 +1,4 @@
-"""tools/eval_vpq.py on tiny Cityscapes-VPS style submissions written to disk.
+"""tools/analysis_tools/eval_vpq.py on tiny Cityscapes-VPS style submissions written to disk.
 
 ``reference_vpq`` is an independent per-segment implementation that follows
 the official evaluator's algorithm step by step (records per JSON entry, a
@@ -15,17 +15,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import REPO, run_tool
+from helpers import load_tool, run_tool
 
 
 def _eval_vpq_main(argv):
-    """tools/eval_vpq.py's main() in this process (the CLI test runs it)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'eval_vpq_tool', f'{REPO}/tools/eval_vpq.py')
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.main(argv[1:])
+    """tools/analysis_tools/eval_vpq.py's main() in this process (the CLI
+    test runs it)."""
+    return load_tool(argv[0]).main(argv[1:])
 
 CATEGORIES = [dict(id=7, name='road', isthing=0),
               dict(id=26, name='car', isthing=1)]
@@ -66,7 +62,7 @@ def _write(root, shift_last=0, extra_pred_id=None):
                        categories=CATEGORIES), f)
     with open(sub / 'pred.json', 'w') as f:
         json.dump(dict(annotations=pred_anns), f)
-    return ['tools/eval_vpq.py', '--submit-dir', str(sub), '--truth-dir',
+    return ['tools/analysis_tools/eval_vpq.py', '--submit-dir', str(sub), '--truth-dir',
             str(truth), '--pan-gt-json-file', str(root / 'gt.json'),
             '--out', str(root / 'res.json')]
 
@@ -375,17 +371,28 @@ def test_double_counting_by_hand(tmp_path):
     assert ref['vpq_thing_k10'] == pytest.approx(87.5)
 
 
-def test_category_flip_takes_the_first_frame_of_the_window(tmp_path):
-    # the predicted segment 777000 is a car in frames 0-4 and road in frame 5
+def _car_tube(pred_id=9, pred_category=lambda t: 26, void=False):
+    """Six frames of road (ground truth 1, predicted 5) with a 2 x 4 car
+    moving one pixel right a frame: ground-truth segment 300, predicted
+    segment ``pred_id`` of category ``pred_category(t)``; ``void`` leaves one
+    ground-truth road pixel unlabelled."""
     frames = []
     for t in range(6):
         gt, pred = _flat(), _flat() * 5
         gt[1:3, t:t + 4] = 300
-        gt[0, 9] = 0
-        pred[1:3, t:t + 4] = 777000
+        if void:
+            gt[0, 9] = 0
+        pred[1:3, t:t + 4] = pred_id
         frames.append(_frame(gt, [(1, 7), (300, 26)], pred, [
             dict(id=5, category_id=7),
-            dict(id=777000, category_id=26 if t < 5 else 7)]))
+            dict(id=pred_id, category_id=pred_category(t))]))
+    return frames
+
+
+def test_category_flip_takes_the_first_frame_of_the_window(tmp_path):
+    # the predicted segment 777000 is a car in frames 0-4 and road in frame 5
+    frames = _car_tube(pred_id=777000,
+                       pred_category=lambda t: 26 if t < 5 else 7, void=True)
     paths = write_submission(tmp_path, [frames], CATEGORIES)
     res = _evaluate(paths, ks=(0, 5))
     # k=0, frame 5: the car is missed (FN) and 777000 is a road FP
@@ -398,14 +405,7 @@ def test_category_flip_takes_the_first_frame_of_the_window(tmp_path):
 
 # ---------------------------------------------------------------- bad input
 def _good(tmp_path):
-    frames = []
-    for t in range(6):
-        gt, pred = _flat(), _flat() * 5
-        gt[1:3, t:t + 4] = 300
-        pred[1:3, t:t + 4] = 9
-        frames.append(_frame(gt, [(1, 7), (300, 26)], pred, [
-            dict(id=5, category_id=7), dict(id=9, category_id=26)]))
-    return frames
+    return _car_tube()
 
 
 def test_missing_frame_is_named(tmp_path):

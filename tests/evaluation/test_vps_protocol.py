@@ -8,7 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from helpers import REPO, run_tool
+from helpers import REPO, load_tool, run_tool
 from real_trees import make_cityscapes_vps_tree
 
 VPS_CONFIGS = sorted(glob.glob(osp.join(
@@ -18,13 +18,8 @@ VPQ_KEYS = [f'vpq_{p}_k{k}' for p in ('all', 'thing', 'stuff')
 
 
 def _eval_vpq_main(argv):
-    """tools/eval_vpq.py's main() in this process."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'eval_vpq_tool', osp.join(REPO, 'tools', 'eval_vpq.py'))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.main(argv)
+    """tools/analysis_tools/eval_vpq.py's main() in this process."""
+    return load_tool('tools/analysis_tools/eval_vpq.py').main(argv)
 
 
 def test_every_viper2cityscapes_config_has_a_vps_test():
@@ -151,7 +146,7 @@ def test_metric_equals_eval_vpq_on_the_written_submission(vps_tree, tmp_path,
 def test_tools_test_writes_the_submission_that_eval_vpq_scores(vps_tree,
                                                                tmp_path):
     """tools/test.py on a *-vps config: metrics and --format-vps in one run;
-    tools/eval_vpq.py on the submission gives the run's VPQ."""
+    tools/analysis_tools/eval_vpq.py on the submission gives the run's VPQ."""
     from uda_video.registry import MODELS
     from uda_video.utils import register_all_modules
     register_all_modules(init_default_scope=True)

@@ -1,18 +1,16 @@
-"""tools/benchmark.py: statistics, FLOP counting, key/non-key split, JSON."""
+"""tools/analysis_tools/benchmark.py (uda_video.apis.benchmark): statistics,
+FLOP counting, key/non-key split, JSON."""
 import json
 import os.path as osp
-import sys
 
 import pytest
 import torch
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 
-from helpers import REPO
+from helpers import REPO, load_tool
+from uda_video.apis import benchmark
 from uda_video.registry import MODELS
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import benchmark  # noqa: E402
 
 TINY = osp.join(REPO, 'tests', 'configs', 'tiny_encdec.py')
 
@@ -61,9 +59,10 @@ class _BenchKeyEveryTwo(EncoderDecoder):
 
 def run_bench(tmp_path, extra=()):
     out = str(tmp_path / 'bench.json')
-    result = benchmark.main([TINY, '--frames', '4', '--warmup', '1',
-                             '--shape', '32', '48', '--device', 'cpu',
-                             '--out', out, *extra])
+    tool = load_tool('tools/analysis_tools/benchmark.py')
+    result = tool.main([TINY, '--frames', '4', '--warmup', '1',
+                        '--shape', '32', '48', '--device', 'cpu',
+                        '--out', out, *extra])
     with open(out) as f:
         saved = json.load(f)
     assert saved['latency_ms'] == result['latency_ms']

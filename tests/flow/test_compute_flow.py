@@ -1,18 +1,18 @@
-"""tools/compute_flow.py: video grouping, naming, sharding, skipping."""
+"""tools/dataset_converters/compute_flow.py (uda_video.apis.compute_flow):
+video grouping, naming, sharding, skipping."""
 import json
 import os
 import os.path as osp
-import sys
 
 import cv2
 import numpy as np
 import pytest
 
-from helpers import REPO, run_tool
-from uda_video.datasets.flow_io import read_flow
+from helpers import load_tool, run_tool
+from uda_video.apis import compute_flow
+from uda_video.datasets.flow_io import flow_file_name, read_flow
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import compute_flow  # noqa: E402
+TOOL = 'tools/dataset_converters/compute_flow.py'
 
 
 def test_parse_frame_name():
@@ -49,6 +49,14 @@ def test_no_flow_across_the_gap_between_two_cityscapes_snippets():
     last = [t for t in tasks if t.out.endswith('012709_flow_fw.png')]
     first = [t for t in tasks if t.out.endswith('012719_flow_bw.png')]
     assert not last and not first
+
+
+def test_flow_file_name_is_the_one_naming_rule():
+    assert flow_file_name('a/s_00001', 'fw') == 'a/s_00001_flow_fw.png'
+    assert flow_file_name('c_000001_000019', 'bw') == \
+        'c_000001_000019_flow_bw.png'
+    with pytest.raises(ValueError, match="'up'.*s_1"):
+        flow_file_name('s_1', 'up')
 
 
 def test_parse_shard():
@@ -116,14 +124,14 @@ def test_shards_split_the_work_and_reruns_skip(tmp_path):
 def test_cli_writes_only_requested_direction(tmp_path):
     img, out = str(tmp_path / 'img'), str(tmp_path / 'flow')
     write_videos(img)
-    proc = run_tool([osp.join('tools', 'compute_flow.py'), img, out,
+    proc = run_tool([TOOL, img, out,
                      '--direction', 'fw', '--preset', 'ultrafast'])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'wrote 4 flow files' in proc.stdout
     assert all(f.endswith('_flow_fw.png') for f in listed(out))
     assert len(listed(out)) == 4
     with pytest.raises(FileNotFoundError, match='missing'):
-        compute_flow.main([str(tmp_path / 'missing'), out])
+        load_tool(TOOL).main([str(tmp_path / 'missing'), out])
 
 
 def vps_name(vid, fid, seq, frame):
@@ -221,13 +229,13 @@ def test_vps_split_flow_is_loaded_by_the_dataset(tmp_path):
 def test_cli_naming_option(tmp_path):
     img_all = write_vps_split(str(tmp_path / 'vps'))
     out = str(tmp_path / 'flow')
-    proc = run_tool([osp.join('tools', 'compute_flow.py'), img_all, out,
+    proc = run_tool([TOOL, img_all, out,
                      '--naming', 'generic', '--preset', 'ultrafast'])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'wrote 0 flow files' in proc.stdout
     write_videos(str(tmp_path / 'cs'))
     with pytest.raises(ValueError, match='--naming vps: city.*is not'):
-        compute_flow.main([str(tmp_path / 'cs'), out, '--naming', 'vps'])
+        load_tool(TOOL).main([str(tmp_path / 'cs'), out, '--naming', 'vps'])
 
 
 # -- config mode: the pairs a config's datasets read --------------------------
@@ -338,9 +346,11 @@ def test_config_mode_writes_resumes_and_redoes_bad_files(tmp_path):
     write_cityscapes_seq(str(root))
     cfg = write_flow_config(tmp_path / 'cfg.py', root)
     flow_dir = osp.join(str(root), 'flow', 'train', 'aachen')
-    compute_flow.main(['--config', cfg, '--shard', '0/2', '--preset', 'fast'])
+    load_tool(TOOL).main(['--config', cfg, '--shard', '0/2', '--preset',
+                          'fast'])
     first = set(os.listdir(flow_dir))
-    compute_flow.main(['--config', cfg, '--shard', '1/2', '--preset', 'fast'])
+    load_tool(TOOL).main(['--config', cfg, '--shard', '1/2', '--preset',
+                          'fast'])
     assert len(first) == 3 and set(os.listdir(flow_dir)) == EXPECTED
     # Written at the frame's size (64x32), also where estimated at 32x16, in
     # the frame's pixels: the window pans 2 px a frame.
@@ -386,10 +396,10 @@ def test_config_cli_dry_run_and_workers(tmp_path, capsys):
     root = tmp_path / 'cityscapes'
     write_cityscapes_seq(str(root))
     cfg = write_flow_config(tmp_path / 'cfg.py', root)
-    compute_flow.main(['--config', cfg, '--dry-run', '--shard', '2/4'])
+    load_tool(TOOL).main(['--config', cfg, '--dry-run', '--shard', '2/4'])
     assert '6 pairs in all, 1 in shard 2/4, 1 to compute' in \
         capsys.readouterr().out
-    proc = run_tool([osp.join('tools', 'compute_flow.py'), '--config', cfg,
+    proc = run_tool([TOOL, '--config', cfg,
                      '--workers', '2', '--preset', 'ultrafast',
                      '--all-datasets'])
     assert proc.returncode == 0, proc.stderr[-2000:]

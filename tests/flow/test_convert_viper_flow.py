@@ -1,17 +1,15 @@
-"""tools/convert_viper_flow.py: npz key styles, invalid pixels, layout, errors."""
+"""tools/dataset_converters/convert_viper_flow.py (uda_video.apis.
+convert_viper_flow): npz key styles, invalid pixels, layout, errors."""
 import os
 import os.path as osp
-import sys
 
 import cv2
 import numpy as np
 import pytest
 
-from helpers import REPO, run_tool
+from helpers import run_tool
+from uda_video.apis import convert_viper_flow
 from uda_video.datasets.flow_io import read_flow
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import convert_viper_flow  # noqa: E402
 
 H, W = 6, 9
 
@@ -116,7 +114,7 @@ def test_bad_files_are_named(tmp_path):
 def test_cli_summary(tmp_path):
     src, out = str(tmp_path / 'npz'), str(tmp_path / 'flow')
     write_npz(src, '003', 4, viper_flow(1)[0], 'uv')
-    proc = run_tool([osp.join('tools', 'convert_viper_flow.py'), src, out,
+    proc = run_tool(['tools/dataset_converters/convert_viper_flow.py', src, out,
                      '--direction', 'bw', '--shard', '0/1'])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'wrote 1 flow files' in proc.stdout

@@ -9,7 +9,6 @@ buffers, optimizer states) must equal an uninterrupted run's.
 
 Both keep the configs' data loader workers (2, persistent).
 """
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -17,6 +16,7 @@ import torch
 
 from helpers import REPO
 from soak_helpers import SoakCase, check_exact, small_crops
+from uda_video.apis.train import latest_checkpoint, resolve_resume
 
 DATA = 'train_dataloader.dataset'
 
@@ -79,16 +79,12 @@ def test_resume_with_load_from_continues_the_work_dir(tmp_path):
     """--resume in a config with load_from (VST) continues the work dir's
     checkpoint; with none there it starts from load_from (mmengine alone
     would resume from load_from: phase 2 restarted from phase 1)."""
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', osp.join(REPO, 'tools', 'train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     from mmengine.config import Config
 
     def resolved(resume):
         cfg = Config(dict(resume=resume, load_from='phase1.pth',
                           work_dir=str(tmp_path)))
-        tool.resolve_resume(cfg)
+        resolve_resume(cfg)
         return cfg.resume, cfg.load_from
 
     assert resolved(False) == (False, 'phase1.pth')
@@ -102,23 +98,19 @@ def test_resume_survives_an_empty_or_stale_last_checkpoint(tmp_path):
     """A kill while mmengine writes last_checkpoint (a plain open) leaves it
     empty; mmengine alone would then restart from iteration 0. --resume takes
     the highest iter_N.pth instead; with none, the error names the file."""
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', osp.join(REPO, 'tools', 'train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    assert tool.latest_checkpoint(str(tmp_path / 'absent')) is None
-    assert tool.latest_checkpoint(str(tmp_path)) is None  # fresh work dir
+    assert latest_checkpoint(str(tmp_path / 'absent')) is None
+    assert latest_checkpoint(str(tmp_path)) is None  # fresh work dir
     last = tmp_path / 'last_checkpoint'
     last.write_text(str(tmp_path / 'iter_6.pth'))  # stale: file gone
     with pytest.raises(FileNotFoundError, match='iter_6.pth'):
-        tool.latest_checkpoint(str(tmp_path))
+        latest_checkpoint(str(tmp_path))
     for n in (2, 10, 4):
         (tmp_path / f'iter_{n}.pth').write_bytes(b'')
-    assert tool.latest_checkpoint(str(tmp_path)) == str(tmp_path /
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path /
                                                         'iter_10.pth')
     last.write_text('')  # killed mid-write
-    assert tool.latest_checkpoint(str(tmp_path)) == str(tmp_path /
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path /
                                                         'iter_10.pth')
     last.write_text(str(tmp_path / 'iter_4.pth'))  # intact: it wins
-    assert tool.latest_checkpoint(str(tmp_path)) == str(tmp_path /
+    assert latest_checkpoint(str(tmp_path)) == str(tmp_path /
                                                         'iter_4.pth')

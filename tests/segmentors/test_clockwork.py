@@ -1,7 +1,6 @@
 """Clockwork: stage split, fixed/alternating/pipeline/adaptive clocks."""
 import copy
 import glob
-import importlib.util
 import json
 import os.path as osp
 
@@ -9,12 +8,13 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from uda_video.apis.clock import tune_threshold
 from uda_video.models.segmentors import (ClockworkSegmentor,
                                          fixed_rate_updates, label_change,
-                                         relative_change, resnet_stages,
-                                         tune_threshold)
+                                         relative_change)
+from uda_video.models.video_modules import resnet_stages
 from uda_video.registry import MODELS
-from helpers import REPO
+from helpers import REPO, load_tool
 from video_seg_utils import (BACKBONE, HEAD, build_model, per_frame_twin,
                              predict_logits, sample)
 
@@ -242,11 +242,7 @@ def test_configs_build(path):
 
 
 def _tune_clock_tool():
-    spec = importlib.util.spec_from_file_location(
-        'tune_clock', osp.join(REPO, 'tools/tune_clock.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/analysis_tools/tune_clock.py')
 
 
 ADAPTIVE_SYNTHETIC = osp.join(
@@ -303,10 +299,7 @@ def test_clock_curve_benchmark(tmp_path):
     root = tmp_path / 'synthetic'
     write_benchmark(str(root), videos=4, frames=6, height=32, width=64,
                     seed=0)
-    spec = importlib.util.spec_from_file_location(
-        'bench_clock_curve', osp.join(REPO, 'benchmarks/bench_clock_curve.py'))
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_tool('benchmarks/bench_clock_curve.py')
     out, png = tmp_path / 'curve.json', tmp_path / 'curve.png'
     result = bench.main([
         ADAPTIVE_SYNTHETIC, '--thresholds', '0.05', 'inf', '--out', str(out),

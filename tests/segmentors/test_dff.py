@@ -10,7 +10,7 @@ from mmengine.optim import build_optim_wrapper
 
 from uda_video.models.segmentors import DFFSegmentor, propagate_features
 from uda_video.registry import MODELS
-from helpers import REPO
+from helpers import REPO, load_tool
 from video_seg_utils import (BACKBONE, HEAD, build_model, per_frame_cfg,
                              per_frame_twin, predict_logits, sample)
 
@@ -20,7 +20,7 @@ def dff_cfg(flow='TestTinyFlowNet', interval=3, scale_field=True):
         type='DFFSegmentor',
         backbone=copy.deepcopy(BACKBONE),
         decode_head=copy.deepcopy(HEAD),
-        flow_net=dict(type=flow),
+        flow_source=dict(type=flow),
         scale_field=dict(type='ScaleFieldHead', out_channels=(64, ),
                          channels=8) if scale_field else None,
         flow_input_scale=0.5,
@@ -106,7 +106,7 @@ def test_training_step_reaches_flow_network():
     losses = model.loss(clips, samples)
     assert set(losses) >= {'decode.loss_ce', 'decode.acc_seg'}
     losses['decode.loss_ce'].backward()
-    for name in ('flow_net.conv1.weight', 'flow_net.conv2.weight',
+    for name in ('flow_source.conv1.weight', 'flow_source.conv2.weight',
                  'backbone.stem.0.weight', 'decode_head.aspp.0.weight',
                  'scale_field.level_convs.0.weight'):
         grad = dict(model.named_parameters())[name].grad
@@ -163,7 +163,7 @@ def test_propagation_follows_flow_convention():
 
 
 def test_scale_field_starts_at_one():
-    from uda_video.models.segmentors import ScaleFieldHead
+    from uda_video.models.video_modules import ScaleFieldHead
     head = ScaleFieldHead(out_channels=(4, 6), channels=5)
     head.init_weights()
     img = torch.randn(2, 3, 16, 16)
@@ -210,27 +210,20 @@ def test_synthetic_config_train_step_updates_flow_net():
         data['inputs'].append(torch.randint(0, 256, (2, 3, 64, 64),
                                             dtype=torch.uint8))
         data['data_samples'].append(sample('v', 19, h=64, w=64, label=True))
-    before = [p.detach().clone() for p in model.flow_net.parameters()]
+    before = [p.detach().clone() for p in model.flow_source.parameters()]
     losses = model.train_step(data, optim)
     assert torch.isfinite(losses['loss'])
     moved = [not torch.equal(a, p) for a, p in
-             zip(before, model.flow_net.parameters())]
+             zip(before, model.flow_source.parameters())]
     assert all(moved)
 
 
 def test_speed_suite_compares_dff_with_its_per_frame_baseline(tmp_path):
     """benchmarks/bench_speed.py dff: baseline first (speed-up 1), DFF with
     whole key cycles, its key / non-key split and less compute per frame."""
-    import importlib.util
     import json
-    spec = importlib.util.spec_from_file_location(
-        'bench_speed', osp.join(REPO, 'benchmarks/bench_speed.py'))
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool', osp.join(REPO, 'tools/benchmark.py'))
-    benchmark_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(benchmark_tool)
+    bench = load_tool('benchmarks/bench_speed.py')
+    benchmark_tool = load_tool('tools/analysis_tools/benchmark.py')
 
     def in_process(config, options, shape, device, frames, warmup, out):
         # bench_speed.run_one's command, without a new interpreter per model

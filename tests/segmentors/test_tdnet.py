@@ -114,13 +114,13 @@ def test_buffer_resets_at_new_video():
         for f in range(3):
             model.predict(torch.randn(1, 1, 3, 32, 32),
                           [SegDataSample(metainfo=meta('a', f))])
-        old = dict(model.state.cache['sub_feats'])
+        old = dict(model.video_state.cache['sub_feats'])
         before = list(calls)
         model.predict(torch.randn(1, 1, 3, 32, 32),
                       [SegDataSample(metainfo=meta('b', 0))])
-    assert model.last_path == 0 and model.state.frame_index == 0
+    assert model.last_path == 0 and model.video_state.frame_index == 0
     assert [c - b for c, b in zip(calls, before)] == [1, 1, 1, 1]
-    new = model.state.cache['sub_feats']
+    new = model.video_state.cache['sub_feats']
     assert sorted(new) == [0, 2, 3]
     assert not any(torch.equal(new[p], old[p]) for p in new if p in old)
     # Switching to training mode clears the state too.

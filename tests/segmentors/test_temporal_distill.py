@@ -9,8 +9,9 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from helpers import REPO
+from uda_video.models.flow import BaseFlowSource
 from uda_video.registry import MODELS
-from uda_video.utils import build_frozen_teacher, load_frozen_model
+from uda_video.models.utils import build_frozen_model, load_frozen_model
 
 NUM_CLASSES = 3
 BACKBONE = dict(type='ResNetV1c', depth=18, stem_channels=8, base_channels=4,
@@ -26,7 +27,7 @@ TEACHER = dict(PER_FRAME, type='EncoderDecoder',
                decode_head=dict(HEAD, in_channels=64, channels=16))
 
 
-class TinyFlowNet(torch.nn.Module):
+class TinyFlowNet(BaseFlowSource):
     """A random flow regressor at 1/4 scale, finest first (conventions.md)."""
 
     def __init__(self):
@@ -37,6 +38,9 @@ class TinyFlowNet(torch.nn.Module):
     def forward(self, img1, img2):
         x = torch.relu(self.conv1(torch.cat([img1, img2], 1)))
         return [3.0 * self.conv2(x)]
+
+    def estimate(self, target, source, data_samples=None):
+        return self(target, source)[0]
 
 
 MODELS.register_module(name='TCDTestTinyFlowNet', module=TinyFlowNet,
@@ -169,7 +173,27 @@ def test_flow_net_source(tmp_path):
     losses = model.loss(torch.randn(2, 2, 3, 32, 32), samples(2))
     assert float(losses['loss_temporal']) > 0
     losses['loss_temporal'].backward()
-    assert all(p.grad is None for p in model.flow_net.module.parameters())
+    assert all(p.grad is None for p in model.flow_source.network.module.parameters())
+
+
+def test_frozen_flow_source_config_equals_the_old_settings(tmp_path):
+    flow_cfg = dict(type='TCDTestTinyFlowNet')
+    ckpt = save_ckpt(build(flow_cfg), tmp_path / 'flow.pth')
+    torch.manual_seed(0)
+    old = build(student_cfg(flow_source='net', flow_net=flow_cfg,
+                            flow_net_checkpoint=ckpt))
+    torch.manual_seed(0)
+    new = build(student_cfg(flow_source=dict(
+        type='FrozenFlow', network=flow_cfg, checkpoint=ckpt)))
+    assert set(new.state_dict()) == set(build(PER_FRAME).state_dict())
+    clips = torch.randn(2, 2, 3, 32, 32)
+    (fw_old, m_old), (fw_new, m_new) = (
+        m._flows(clips, samples(2), (8, 8)) for m in (old, new))
+    torch.testing.assert_close(fw_new, fw_old)
+    torch.testing.assert_close(m_new, m_old)
+    assert 0 < float(m_new.mean()) < 1  # fb check on the net's own flows
+    with pytest.raises(ValueError, match="'raft'"):
+        build(student_cfg(flow_source='raft'))
 
 
 def test_inference_is_the_plain_per_frame_model():
@@ -187,7 +211,7 @@ def test_inference_is_the_plain_per_frame_model():
 def test_teacher_loading_from_config_file(tmp_path, teacher_ckpt):
     cfg_file = tmp_path / 'teacher_cfg.py'
     cfg_file.write_text(f'model = {TEACHER!r}\n')
-    teacher = build_frozen_teacher(str(cfg_file), teacher_ckpt)
+    teacher = build_frozen_model(str(cfg_file), teacher_ckpt)
     saved = torch.load(teacher_ckpt)['state_dict']
     for k, v in teacher.module.state_dict().items():
         torch.testing.assert_close(v, saved[k])
@@ -235,8 +259,7 @@ def test_clip_with_gt_flow_back_masks_occlusions(tmp_path):
     import uda_video.datasets  # noqa: F401
     from uda_video.datasets import VIPERDataset
     from uda_video.datasets.synthetic import write_benchmark
-    from uda_video.models.segmentors.temporal_distill import in_frame_mask
-    from uda_video.ops import flow_warp
+    from uda_video.ops import flow_warp, in_frame_mask
     write_benchmark(str(tmp_path), videos=4, frames=6, height=32, width=64,
                     seed=0, progress=False)
     kw = dict(data_root=str(tmp_path / 'viper'), split='train',
@@ -256,7 +279,8 @@ def test_clip_with_gt_flow_back_masks_occlusions(tmp_path):
     fw_plain, mask_plain = model._flows(clips, [no_back['data_samples']],
                                         (32, 64))
     torch.testing.assert_close(fw, fw_plain)
-    torch.testing.assert_close(mask_plain, in_frame_mask(fw))
+    torch.testing.assert_close(mask_plain,
+                               in_frame_mask(fw).unsqueeze(1).to(fw.dtype))
     kept, plain = mask[0, 0].bool().numpy(), mask_plain[0, 0].bool().numpy()
     # Only the fb mask drops in-frame pixels: those the moving objects occlude.
     occluded = plain & ~kept

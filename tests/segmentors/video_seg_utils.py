@@ -7,24 +7,25 @@ from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
+from uda_video.models.flow import BaseFlowSource
 from uda_video.registry import MODELS
 
 NUM_CLASSES = 3
 
 
-class ZeroFlowNet(nn.Module):
+class ZeroFlowNet(BaseFlowSource):
     """Outputs zero flow at 1/4 of the input grid (zero motion)."""
 
     def __init__(self):
         super().__init__()
         self.dummy = nn.Parameter(torch.zeros(1))
 
-    def forward(self, img1, img2):
-        n, _, h, w = img1.shape
-        return [img1.new_zeros(n, 2, h // 4, w // 4) + 0 * self.dummy]
+    def estimate(self, target, source, data_samples=None):
+        n, _, h, w = target.shape
+        return target.new_zeros(n, 2, h // 4, w // 4) + 0 * self.dummy
 
 
-class TinyFlowNet(nn.Module):
+class TinyFlowNet(BaseFlowSource):
     """A real (random) flow regressor: two convs on the pair, stride 4."""
 
     def __init__(self):
@@ -37,6 +38,9 @@ class TinyFlowNet(nn.Module):
         fine = 3.0 * self.conv2(x)
         coarse = nn.functional.avg_pool2d(fine, 2) * 0.5
         return [fine, coarse]
+
+    def estimate(self, target, source, data_samples=None):
+        return self(target, source)[0]
 
 
 MODELS.register_module(name='TestZeroFlowNet', module=ZeroFlowNet, force=True)

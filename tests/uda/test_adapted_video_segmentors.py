@@ -12,12 +12,15 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from helpers import REPO
-from uda_helpers import collate, make_clip, point_at, tiny_segmentor
+from uda_helpers import (collate, make_clip, one_iteration_config,
+                         tiny_segmentor)
 
 CONFIGS = 'configs/uda/synthetic/{}.py'
 DFF = 'dff_deeplabv2_r18-half-d8_flownets_synthetic'
 TDNET = 'tdnet_td4-psp18_synthetic'
 TCD = 'tcd_pspnet_r18-half-d8_synthetic'
+ACCEL = ('projects/accel_fusion/configs/video-dacs_accel_deeplabv2_r18-half-'
+         'd8_fcn_r18-quarter-d8_flownets_synthetic.py')
 
 
 @pytest.fixture(scope='module')
@@ -41,33 +44,52 @@ def tcd_teacher(tmp_path_factory):
                 teacher_checkpoint=str(folder / 'teacher.pth'))
 
 
-def one_iteration(name, root, work_dir, segmentor=None, batch_size=1):
+def config_path(name):
+    """A config of configs/uda/synthetic by name, or a path from the
+    repository root."""
+    return osp.join(REPO, name if name.endswith('.py') else
+                    CONFIGS.format(name))
+
+
+def shrink(node, size):
+    """Crops and preprocessor sizes of 128 x 128 -> ``size`` (in place)."""
+    items = node.items() if hasattr(node, 'items') else enumerate(node)
+    for key, value in list(items):
+        if isinstance(value, (tuple, list)) and list(value) == [128, 128]:
+            node[key] = size
+        elif isinstance(value, (dict, list)):
+            shrink(value, size)
+
+
+def one_iteration(name, root, work_dir, segmentor=None, batch_size=1,
+                  model=None, crop=None):
     """Train ``name`` one iteration on the tiny benchmark.
 
-    Returns (model, parameters before, train/* scalars of the iteration).
+    ``name``: see :func:`config_path`. Returns (model, parameters before,
+    train/* scalars of the iteration).
     """
-    cfg = Config.fromfile(osp.join(REPO, CONFIGS.format(name)))
-    point_at(cfg._cfg_dict, root)
+    cfg = Config.fromfile(config_path(name))
+    one_iteration_config(cfg, root, batch_size)
     if segmentor:  # overrides merged into the segmentor's own config
         cfg.model.segmentor.update(segmentor)
+    if model:  # overrides of the UDA method's arguments
+        cfg.model.update(model)
+    if crop:  # smaller training crops (the segmentor's preprocessor too)
+        shrink(cfg._cfg_dict, crop)
+        cfg.model.segmentor.data_preprocessor = dict(size=crop)
     cfg.work_dir = str(work_dir)
     cfg.load_from = None
-    cfg.train_dataloader.update(batch_size=batch_size, num_workers=0,
-                                persistent_workers=False)
-    cfg.train_cfg.update(max_iters=1, val_interval=100)
-    cfg.default_hooks.checkpoint.update(interval=100, save_last=False)
-    cfg.default_hooks.logger.interval = 1
-    cfg.pop('model_wrapper_cfg', None)
-    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
     runner = Runner.from_cfg(cfg)
     model = runner.model
     # The dataset's clips fit what the segmentor asks for (its clip_sampling).
     domains = ('source', 'target') if model.source_loss_weight else (
         'target', )
     for domain in domains:
+        # (DACS's source clips are segmented for their key frame only)
+        frames = 1 if domain == 'source' and hasattr(
+            model, 'mix_frames') else model.num_frames
         model.segmentor.clip_sampling.check(
-            cfg.train_dataloader.dataset[domain].frame_offsets,
-            model.num_frames)
+            cfg.train_dataloader.dataset[domain].frame_offsets, frames)
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     runner.train()
     scalars = {k[len('train/'):]: v.current()
@@ -91,7 +113,7 @@ def test_adapted_dff_trains_its_flow_network(method, tiny_synthetic,
     assert type(model.segmentor).__name__ == 'DFFSegmentor'
     assert model.segmentor.test_cfg['key_frame_interval'] == 5
     # The student's loss went through the propagated features.
-    assert changed(model, before, 'segmentor.flow_net.')
+    assert changed(model, before, 'segmentor.flow_source.')
     assert changed(model, before, 'segmentor.scale_field.')
     if method == 'vat':
         assert 'tgt.adv_seg.loss' in scalars and 'disc.loss' in scalars
@@ -134,13 +156,78 @@ def test_adapted_tcd_student_keeps_its_temporal_and_kd_losses(
     assert scalars['src.loss_temporal'] > 0
 
 
+# network: (config, segmentor type, clip indices of the source and target
+# frames mixed, batch size). PSP pooling to 1 x 1 (TDNet, TCD) needs two
+# samples for BN batch statistics.
+VIDEO_DACS = {
+    'dff': (f'video-dacs_{DFF}', 'DFFSegmentor', ([0, 1], [0, 3]), 1),
+    'tdnet': (f'video-dacs_{TDNET}', 'TDNet', ([0, 1, 2, 3], [0, 1, 2, 3]),
+              2),
+    'tcd': (f'video-dacs_{TCD}', 'TemporalDistillSegmentor', ([0], [0]), 2),
+    'accel': (ACCEL, 'AccelSegmentor', ([0, 1], [0, 3]), 1),
+}
+
+
+@pytest.mark.parametrize('network', list(VIDEO_DACS))
+def test_video_dacs_mixes_every_frame_the_student_reads(
+        network, tiny_synthetic, tmp_path, monkeypatch, request):
+    """One iteration of video DACS on each video segmentor: the student gets
+    the mixed clip it segments from (DFF/Accel: frame t and its key frame;
+    TDNet: t and the 3 before it), every frame mixed with the one mask."""
+    from uda_video.models.uda import dacs
+    from uda_video.models.uda.base import segmentor_config
+    from uda_video.registry import MODELS
+    name, seg_type, (src_idx, tgt_idx), batch_size = VIDEO_DACS[network]
+    # (reading the segmentor's config runs a plug-in's custom_imports)
+    seg_cfg = segmentor_config(
+        Config.fromfile(config_path(name)).model.segmentor)
+    assert seg_cfg.type == seg_type
+    seg_cls = MODELS.get(seg_type)
+    calls, masks = [], []
+    original, draw = seg_cls.clip_logits, dacs.class_mix_masks
+
+    def recording(self, clips, num_frames, with_aux=False):
+        calls.append((clips.detach().clone(), num_frames))
+        return original(self, clips, num_frames, with_aux)
+
+    def recording_masks(labels, *args, **kwargs):
+        masks.append(draw(labels, *args, **kwargs))
+        return masks[-1]
+
+    monkeypatch.setattr(seg_cls, 'clip_logits', recording)
+    monkeypatch.setattr(dacs, 'class_mix_masks', recording_masks)
+    segmentor = (request.getfixturevalue('tcd_teacher')
+                 if network == 'tcd' else None)
+    # (no photometric augmentation: the student's clip is the mixed one)
+    model, before, scalars = one_iteration(
+        name, tiny_synthetic, tmp_path, segmentor=segmentor,
+        batch_size=batch_size, model=dict(jitter_prob=0.0, blur_prob=0.0),
+        crop=(64, 64))
+    assert type(model.segmentor).__name__ == seg_type
+    assert scalars['mix.loss'] > 0
+    assert any(k.startswith('src.') for k in scalars), scalars
+    # Source (its key frame), teacher (t, t-1, t+1 or t-2), student (mixed).
+    assert [f for _, f in calls] == [1, 3, 1]
+    src, tgt, mixed = (c for c, _ in calls)
+    assert mixed.shape[1:] == (len(tgt_idx), 3, 64, 64)
+    mask = masks[0][:, None].to(mixed.device)
+    assert 0 < mask.float().mean() < 1
+    for j, (i, k) in enumerate(zip(src_idx, tgt_idx)):
+        expected = torch.where(mask, src[:, i], tgt[:, k])
+        assert torch.allclose(mixed[:, j], expected, atol=1e-4), j
+    if network == 'tcd':
+        assert scalars['src.loss_temporal'] > 0
+    if network in ('dff', 'accel'):  # its flow network is trained too
+        assert changed(model, before, 'segmentor.flow_source.')
+
+
 def test_adapted_configs_name_their_segmentor_and_fit_its_clips():
     from uda_video.models.uda.base import segmentor_config
     from uda_video.registry import MODELS
     paths = sorted(glob.glob(osp.join(REPO, CONFIGS.format('*_dff_*'))) +
                    glob.glob(osp.join(REPO, CONFIGS.format('*_tdnet_*'))) +
                    glob.glob(osp.join(REPO, CONFIGS.format('*_tcd_*'))))
-    assert len(paths) == 9
+    assert len(paths) == 12
     for path in paths:
         cfg = Config.fromfile(path)
         seg_cfg = segmentor_config(cfg.model.segmentor)
@@ -157,6 +244,9 @@ def test_adapted_configs_name_their_segmentor_and_fit_its_clips():
             if 'source-only' not in path else
             cfg.train_dataloader.dataset.source.frame_offsets,
             frames if 'source-only' not in path else 1)
+        if 'mix_frames' in cfg.model:  # DACS: source key frames only
+            segmentor.clip_sampling.check(
+                cfg.train_dataloader.dataset.source.frame_offsets, 1)
 
 
 def test_a_segmentor_without_the_seam_is_refused_by_name():

@@ -1,19 +1,13 @@
-"""tools/aggregate_seeds.py: mean and sample spread of per-seed result tables."""
-import importlib.util
+"""tools/analysis_tools/aggregate_seeds.py: mean and sample spread of per-seed result tables."""
 import json
-import os.path as osp
 
 import pytest
 
-from helpers import REPO
+from helpers import load_tool
 
 
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'aggregate_seeds', osp.join(REPO, 'tools/aggregate_seeds.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('tools/analysis_tools/aggregate_seeds.py')
 
 
 def write(tmp_path, name, table):

@@ -5,32 +5,21 @@ process (the tool's own config handling, then mmengine's Runner). On a CPU
 machine --amp is bfloat16 autocast (CPUAmpOptimWrapper); on CUDA it is
 mmengine's AmpOptimWrapper (float16, dynamic loss scaling).
 """
-import argparse
-import importlib.util
 import math
-import os.path as osp
 
 import pytest
 import torch
 from mmengine.optim import AmpOptimWrapper, OptimWrapper, OptimWrapperDict
 from mmengine.runner import Runner
 
-from helpers import REPO
-from uda_helpers import point_at
+from uda_helpers import one_iteration_config
+from uda_video.apis.train import build_train_config
 from uda_video.engine.optim_constructor import (
     CPUAmpOptimWrapper, NamedModulesOptimWrapperConstructor, enable_amp)
 
 CUDA = torch.cuda.is_available()
 AMP_TYPE = AmpOptimWrapper if CUDA else CPUAmpOptimWrapper
 AMP_DTYPE = torch.float16 if CUDA else torch.bfloat16
-
-
-def load_train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'uda_video_train_tool', osp.join(REPO, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def first_conv(module):
@@ -44,19 +33,9 @@ def one_amp_iteration(config, root, work_dir):
     Returns (runner, dtypes): dtypes maps 'segmentor' / 'discriminator' to the
     output dtype of their first convolution during training.
     """
-    tool = load_train_tool()
-    args = argparse.Namespace(
-        config=config, launcher='none', work_dir=str(work_dir), amp=True,
-        resume=False, cfg_options={'load_from': None})
-    cfg = tool.build_config(args)
-    point_at(cfg._cfg_dict, root)
-    loader = cfg.train_dataloader
-    loader.update(batch_size=1, num_workers=0, persistent_workers=False)
-    cfg.train_cfg.update(max_iters=1, val_interval=100)
-    cfg.default_hooks.checkpoint.update(interval=100, save_last=False)
-    cfg.default_hooks.logger.interval = 1
-    cfg.pop('model_wrapper_cfg', None)
-    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    cfg = build_train_config(config, work_dir=str(work_dir), amp=True,
+                             cfg_options={'load_from': None})
+    one_iteration_config(cfg, root)
     runner = Runner.from_cfg(cfg)
     model = runner.model
     dtypes = {}

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from uda_helpers import TinyUDADataset, collate, tiny_segmentor
+from uda_helpers import TinyUDADataset, collate, sgd, tiny_segmentor
 
 
 def build(**kwargs):
@@ -15,12 +15,6 @@ def build(**kwargs):
                blur_prob=1.0)
     cfg.update(kwargs)
     return MODELS.build(cfg)
-
-
-def sgd(model):
-    from uda_video.engine import NamedModulesOptimWrapperConstructor
-    return NamedModulesOptimWrapperConstructor(dict(segmentor=dict(
-        type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))(model)
 
 
 def batch():
@@ -94,3 +88,21 @@ def test_mismatched_crops_name_both_shapes():
 def test_threshold_outside_unit_interval_is_refused(threshold):
     with pytest.raises(ValueError, match='pseudo_threshold'):
         build(pseudo_threshold=threshold)
+
+
+def test_mix_frames_as_clip_indices():
+    """A list picks clip frames (negative from the end): the mixed clip the
+    student reads; indices the clips lack are named with the domain."""
+    from uda_video.models.uda.mixing import mixed_frames
+    clips = torch.arange(4.0).view(1, 4, 1, 1, 1).expand(2, 4, 3, 2, 2)
+    assert mixed_frames(clips, [0, -1])[0, :, 0, 0, 0].tolist() == [0, 3]
+    assert mixed_frames(clips, 2)[0, :, 0, 0, 0].tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r'mix_frames=\[0, 4\] indexes clips '
+                       r'of 4 frames: the source frame_offsets'):
+        mixed_frames(clips, [0, 4], 'source')
+    with pytest.raises(ValueError, match='must start with 0'):
+        build(mix_frames=[1, 0])
+    torch.manual_seed(0)
+    model = build(mix_frames=[0, -1])
+    log = model.train_step(batch(), sgd(model))
+    assert math.isfinite(float(log['mix.loss']))

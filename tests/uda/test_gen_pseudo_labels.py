@@ -1,19 +1,16 @@
-"""tools/gen_pseudo_labels.py: one offline round of temporal pseudo labels."""
-import importlib.util
+"""tools/misc/gen_pseudo_labels.py: one offline round of temporal pseudo labels."""
 import json
 
 import cv2
 import numpy as np
 import pytest
-import torch
-from mmengine.config import Config
 
-from helpers import run_tool
+from helpers import load_tool, run_tool
+from uda_helpers import VST_CONFIG
 from uda_video.datasets import CityscapesSeqDataset
 from uda_video.models.uda.self_training import pseudo_label_path
-from uda_video.registry import MODELS
 
-CONFIG = 'configs/uda/synthetic/vat2vst_deeplabv2_r18-half-d8_synthetic.py'
+CONFIG = VST_CONFIG  # the config of the `checkpoint` fixture
 KEEP = 0.5
 
 
@@ -26,29 +23,11 @@ def loader_options(root):
     return opts
 
 
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory, repo_root):
-    """A phase-1 style checkpoint: the segmentor's weights, no EMA teacher."""
-    torch.manual_seed(0)
-    cfg = Config.fromfile(f'{repo_root}/{CONFIG}')
-    model = MODELS.build(cfg.model)
-    state = {k: v for k, v in model.state_dict().items()
-             if not k.startswith('teacher.')}
-    # Untrained scores are nearly uniform (one confidence bin); scaled up they
-    # spread over the bins as a trained model's do.
-    for k, v in state.items():
-        if k.startswith('segmentor.decode_head') and k.endswith('weight'):
-            v.mul_(30.0)
-    path = tmp_path_factory.mktemp('ckpt') / 'phase1.pth'
-    torch.save(dict(state_dict=state, meta=dict()), path)
-    return path
-
-
 def test_writes_one_label_per_frame_with_class_balanced_kept_fractions(
         tmp_path, tiny_synthetic, checkpoint):
     out = tmp_path / 'round1'
     proc = run_tool([
-        'tools/gen_pseudo_labels.py', CONFIG, str(checkpoint), '--out',
+        'tools/misc/gen_pseudo_labels.py', CONFIG, str(checkpoint), '--out',
         str(out), '--cfg-options', *loader_options(tiny_synthetic),
         f'model.keep_fraction={KEEP}', 'model.max_threshold=1.0'
     ])
@@ -87,10 +66,7 @@ def test_writes_one_label_per_frame_with_class_balanced_kept_fractions(
 
 def test_asking_for_a_missing_teacher_names_the_checkpoint(
         tmp_path, tiny_synthetic, checkpoint, repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'gen_pseudo_labels', f'{repo_root}/tools/gen_pseudo_labels.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('tools/misc/gen_pseudo_labels.py')
     with pytest.raises(KeyError, match='holds no EMA teacher') as err:
         tool.main([f'{repo_root}/{CONFIG}', str(checkpoint), '--out',
                    str(tmp_path / 'x'), '--weights', 'teacher',

@@ -1,7 +1,6 @@
 """Pseudo-label quality: statistics, training log vars, and the tools that
 write them (gen_pseudo_labels, compare_pseudo_labels, the plot)."""
 import copy
-import importlib.util
 import json
 import math
 
@@ -9,11 +8,12 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 
-from uda_helpers import NUM_CLASSES, TinyUDADataset, collate, tiny_segmentor
+from helpers import load_tool
+from uda_helpers import (NUM_CLASSES, VST_CONFIG, TinyUDADataset, collate,
+                         sgd, tiny_segmentor)
 
-CONFIG = 'configs/uda/synthetic/vat2vst_deeplabv2_r18-half-d8_synthetic.py'
+CONFIG = VST_CONFIG  # the config of the `checkpoint` fixture
 IMAGE_ST_CONFIG = ('configs/uda/synthetic/'
                    'vat2st_deeplabv2_r18-half-d8_synthetic.py')
 
@@ -102,12 +102,6 @@ def build_vst(**kwargs):
     return model
 
 
-def sgd(model):
-    from uda_video.engine import NamedModulesOptimWrapperConstructor
-    return NamedModulesOptimWrapperConstructor(dict(segmentor=dict(
-        type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))(model)
-
-
 def test_vst_step_logs_quality_of_its_pseudo_labels():
     model = build_vst()
     batch = collate([TinyUDADataset()[0], TinyUDADataset()[1]])
@@ -164,12 +158,9 @@ def test_ground_truth_never_changes_training_and_is_not_logged_without_it():
 
 
 # ---- tools ----------------------------------------------------------------
-def load_tool(repo_root, name):
-    spec = importlib.util.spec_from_file_location(
-        name, f'{repo_root}/tools/{name}.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+GEN_TOOL = 'tools/misc/gen_pseudo_labels.py'
+COMPARE_TOOL = 'tools/analysis_tools/compare_pseudo_labels.py'
+PLOT_TOOL = 'tools/analysis_tools/plot_pseudo_label_quality.py'
 
 
 # Two clips of each train video: its labelled last frame and the one before.
@@ -183,22 +174,6 @@ def loader_options(root):
         opts += [f'{d}.data_root={root}/cityscapes', f'{d}.snippet_length=6',
                  f'{d}.indices={FRAMES}']
     return opts
-
-
-@pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory, repo_root):
-    """Random weights, the decoder's scaled up so confidences spread."""
-    from uda_video.registry import MODELS
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(f'{repo_root}/{CONFIG}').model)
-    state = {k: v for k, v in model.state_dict().items()
-             if not k.startswith('teacher.')}
-    for k, v in state.items():
-        if k.startswith('segmentor.decode_head') and k.endswith('weight'):
-            v.mul_(30.0)
-    path = tmp_path_factory.mktemp('plq_ckpt') / 'phase1.pth'
-    torch.save(dict(state_dict=state, meta=dict()), path)
-    return path
 
 
 def labelled_frames(root):
@@ -226,7 +201,7 @@ def test_gen_and_compare_report_quality_at_matched_coverage(
     opts = ['--cfg-options', *loader_options(tiny_synthetic)]
     cfg = f'{repo_root}/{CONFIG}'
     out = tmp_path / 'round'
-    load_tool(repo_root, 'gen_pseudo_labels').main(
+    load_tool(GEN_TOOL).main(
         [cfg, str(checkpoint), '--out', str(out), *opts])
     printed = capsys.readouterr().out
     stats = json.loads((out / 'statistics.json').read_text())
@@ -249,7 +224,7 @@ def test_gen_and_compare_report_quality_at_matched_coverage(
     assert 'quality against the ground truth of 3 labelled frames' in printed
 
     result_file = tmp_path / 'compare.json'
-    load_tool(repo_root, 'compare_pseudo_labels').main(
+    load_tool(COMPARE_TOOL).main(
         [cfg, str(checkpoint), '--out', str(result_file), *opts])
     printed = capsys.readouterr().out
     result = json.loads(result_file.read_text())
@@ -272,7 +247,7 @@ def test_gen_and_compare_report_quality_at_matched_coverage(
 
 def test_compare_refuses_single_frame_configs(tiny_synthetic, checkpoint,
                                               repo_root):
-    tool = load_tool(repo_root, 'compare_pseudo_labels')
+    tool = load_tool(COMPARE_TOOL)
     with pytest.raises(ValueError, match='num_frames > 1'):
         tool.main([f'{repo_root}/{IMAGE_ST_CONFIG}', str(checkpoint),
                    '--cfg-options', *loader_options(tiny_synthetic)])
@@ -303,7 +278,7 @@ def test_plot_reads_runs_in_order_and_draws(tmp_path, repo_root, capsys):
     assert series['pl.precision'] == ([40, 60, 80], [0.5, 0.6, 0.7])
     assert series['pl.coverage'] == ([40, 60, 80], [0.2, 0.3, 0.35])
     assert 'absent' not in series
-    tool = load_tool(repo_root, 'plot_pseudo_label_quality')
+    tool = load_tool(PLOT_TOOL)
     out = tmp_path / 'plot' / 'pl.png'
     tool.main([str(work), '--out', str(out)])
     assert '1 run(s), 9 points' in capsys.readouterr().out

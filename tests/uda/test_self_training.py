@@ -5,7 +5,7 @@ import copy
 import pytest
 import torch
 
-from uda_helpers import TinyUDADataset, collate, tiny_segmentor
+from uda_helpers import TinyUDADataset, collate, sgd, tiny_segmentor
 
 
 def build(**kwargs):
@@ -14,12 +14,6 @@ def build(**kwargs):
                num_frames=2, keep_fraction=0.5, ema_momentum=0.9)
     cfg.update(kwargs)
     return MODELS.build(cfg)
-
-
-def sgd(model):
-    from uda_video.engine import NamedModulesOptimWrapperConstructor
-    return NamedModulesOptimWrapperConstructor(dict(segmentor=dict(
-        type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))(model)
 
 
 def test_ema_teacher_update_rule():

@@ -6,6 +6,9 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 from torch.utils.data import DataLoader, Dataset
 
+from helpers import point_at
+
+VST_CONFIG = 'configs/uda/synthetic/vat2vst_deeplabv2_r18-half-d8_synthetic.py'
 NUM_CLASSES = 3
 SIZE = 32
 FRAMES = 2
@@ -82,13 +85,25 @@ def collate(batch):
     return out
 
 
-def point_at(node, root):
-    """Configs of the synthetic benchmark -> the tiny one (6-frame videos)."""
-    items = node.items() if hasattr(node, 'items') else enumerate(node)
-    for key, value in list(items):
-        if isinstance(value, str) and value.startswith('data/synthetic'):
-            node[key] = str(root) + value[len('data/synthetic'):]
-        elif key == 'snippet_length' and value is not None:
-            node[key] = 6
-        elif isinstance(value, (dict, list)):
-            point_at(value, root)
+def sgd(model):
+    """An optim wrapper dict of plain SGD (lr 0.1) for ``model.segmentor``."""
+    from uda_video.engine import NamedModulesOptimWrapperConstructor
+    return NamedModulesOptimWrapperConstructor(dict(segmentor=dict(
+        type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))(model)
+
+
+def one_iteration_config(cfg, root, batch_size=1):
+    """Make a training config of the synthetic benchmark (an mmengine
+    Config, changed in place) train one iteration on the tiny benchmark under
+    ``root``: in this process, no checkpoint or validation, local logs."""
+    point_at(cfg._cfg_dict, root)
+    cfg.train_dataloader.update(batch_size=batch_size, num_workers=0,
+                                persistent_workers=False)
+    cfg.train_cfg.update(max_iters=1, val_interval=100)
+    # (the train loop validates after its last iteration whatever the interval)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint.update(interval=100, save_last=False)
+    cfg.default_hooks.logger.interval = 1
+    cfg.pop('model_wrapper_cfg', None)
+    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
+    return cfg

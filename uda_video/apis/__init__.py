@@ -1,10 +1,11 @@
 """What the command-line tools call (tools/ stays argument parsing)."""
-from .inference import (CheckpointMismatchError, FrameSink, Segmenter,
-                        blend, build_test_pipeline, init_segmenter,
-                        load_state_dict_exactly, read_frames, segment_video)
+from .demo_frames import FramePredictions, predict_frames
+from .inference import (CheckpointMismatchError, FrameSink, blend,
+                        build_test_pipeline, init_segmenter, read_frames,
+                        segment_video)
 
 __all__ = [
-    'CheckpointMismatchError', 'FrameSink', 'Segmenter', 'blend',
-    'build_test_pipeline', 'init_segmenter', 'load_state_dict_exactly',
-    'read_frames', 'segment_video'
+    'CheckpointMismatchError', 'FramePredictions', 'FrameSink', 'blend',
+    'build_test_pipeline', 'predict_frames',
+    'init_segmenter', 'read_frames', 'segment_video'
 ]

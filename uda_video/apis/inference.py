@@ -262,8 +262,8 @@ def build_test_pipeline(cfg: Config) -> Tuple[Callable, List]:
 def drop_training_only_models(model_cfg) -> List[str]:
     """Remove frozen training-only models whose checkpoint file is absent.
 
-    Distillation teachers and frozen flow networks (``TRAINING_ONLY_MODELS``)
-    serve only training losses and are not in a student's checkpoint; when
+    Distillation teachers and frozen flow networks (``TRAINING_ONLY_MODELS``,
+    ``flow_source=dict(type='FrozenFlow')``) serve only training losses and are not in a student's checkpoint; when
     their files are not on this machine they are left out (in place, at any
     depth of ``model_cfg``). Returns the dotted config paths changed.
     """
@@ -279,6 +279,11 @@ def drop_training_only_models(model_cfg) -> List[str]:
                     node[ckpt_key] = None
                     node.update(extra)
                     changed.append(f'{path}.{conf_key}')
+            src = node.get('flow_source')
+            if isinstance(src, dict) and src.get('type') == 'FrozenFlow' \
+                    and not osp.isfile(str(src.get('checkpoint'))):
+                node['flow_source'] = dict(type='SampleFlow')
+                changed.append(f'{path}.flow_source')
             for key, value in node.items():
                 visit(value, f'{path}.{key}')
         elif isinstance(node, (list, tuple)):
@@ -313,6 +318,11 @@ def load_state_dict_exactly(model: torch.nn.Module, checkpoint: str) -> dict:
     state = ckpt.get('state_dict', ckpt)
     state = {(k[len('module.'):] if k.startswith('module.') else k): v
              for k, v in state.items()}
+    # Keys saved under older attribute names (e.g. a renamed flow source).
+    for name, module in model.named_modules():
+        upgrade = getattr(module, 'upgrade_state_dict_keys', None)
+        if upgrade is not None:
+            upgrade(state, f'{name}.' if name else '')
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))

@@ -5,7 +5,7 @@ from .classes import (CITYSCAPES_19, CITYSCAPES_19_PALETTE, SHARED_15,
                       SHARED_15_PALETTE)
 from .samplers import VideoSampler
 from .skip_bad_samples import SkipBadSamples
-from .transforms import *  # noqa: F401,F403
+from . import transforms  # noqa: F401  (registers the clip transforms)
 from .uda_dataset import UDADataset
 from .video_base import BaseVideoDataset
 from .viper import VIPERDataset

@@ -31,13 +31,14 @@ import os
 import os.path as osp
 import re
 from collections import defaultdict
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import numpy as np
 
 from uda_video.registry import DATASETS
-from .classes import cityscapes_label_map, label_map_lut
-from .video_base import BaseVideoDataset, Offset
+from .classes import cityscapes_label_map, default_rider, label_map_lut
+from .flow_io import flow_file_name
+from .video_base import BaseVideoDataset
 
 _FRAME_RE = re.compile(r'^(.+)_(\d{6})_(\d{6})_leftImg8bit\.png$')
 _LABEL_RE = re.compile(r'^(.+)_(\d{6})_(\d{6})_gtFine_labelIds\.png$')
@@ -48,9 +49,8 @@ class CityscapesSeqDataset(BaseVideoDataset):
     """Cityscapes sequence snippets (see module docstring).
 
     Args:
-        data_root, split, protocol, frame_offsets, all_frames, load_flow,
-        load_flow_back, pipeline, test_mode, lazy_init, serialize_data,
-        indices: see :class:`BaseVideoDataset`.
+        data_root, split, protocol, kwargs (``frame_offsets``, ``load_flow``,
+            ``pipeline``, ...): see :class:`BaseVideoDataset`.
         rider: 'person' (merge), 'ignore', or 'rider' (cityscapes19 only).
             Defaults to 'rider' for cityscapes19 and 'person' for shared15.
         snippet_length: frames per snippet (30 in Cityscapes). None accepts
@@ -67,15 +67,7 @@ class CityscapesSeqDataset(BaseVideoDataset):
                  rider: Optional[str] = None,
                  snippet_length: Optional[int] = 30,
                  label_position: int = 19,
-                 frame_offsets: Sequence[Offset] = (0, ),
-                 all_frames: bool = False,
-                 load_flow: bool = False,
-                 load_flow_back: bool = False,
-                 pipeline: Sequence = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 serialize_data: bool = True,
-                 indices=None):
+                 **kwargs):
         if snippet_length is not None and (
                 not isinstance(snippet_length, int) or snippet_length < 1):
             raise ValueError(f'snippet_length must be a positive int or None, '
@@ -83,16 +75,12 @@ class CityscapesSeqDataset(BaseVideoDataset):
         if not isinstance(label_position, int) or label_position < 0:
             raise ValueError(f'label_position must be an int >= 0, got '
                              f'{label_position!r}')
-        self.rider = rider or ('rider' if protocol == 'cityscapes19' else 'person')
+        self.rider = default_rider(protocol, rider)
         self.snippet_length = snippet_length
         self.label_position = label_position
         self._lut = label_map_lut(cityscapes_label_map(protocol, self.rider))
         super().__init__(data_root=data_root, split=split, protocol=protocol,
-                         frame_offsets=frame_offsets, all_frames=all_frames,
-                         load_flow=load_flow, load_flow_back=load_flow_back,
-                         pipeline=pipeline,
-                         test_mode=test_mode, lazy_init=lazy_init,
-                         serialize_data=serialize_data, indices=indices)
+                         **kwargs)
 
     def label_lut(self) -> np.ndarray:
         return self._lut
@@ -152,7 +140,7 @@ class CityscapesSeqDataset(BaseVideoDataset):
                     frames = []
                     for n in run:
                         stem = f'{city}_{seq}_{n:06d}'
-                        fw, bw = f'{stem}_flow_fw.png', f'{stem}_flow_bw.png'
+                        fw, bw = flow_file_name(stem, 'fw'), flow_file_name(stem, 'bw')
                         frames.append(dict(
                             img_path=osp.join(city_dir, f'{stem}_leftImg8bit.png'),
                             seg_map_path=osp.join(gt_dir, f'{stem}_gtFine_labelIds.png')

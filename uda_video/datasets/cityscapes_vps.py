@@ -29,12 +29,13 @@ import os
 import os.path as osp
 import re
 from collections import defaultdict
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 from uda_video.registry import DATASETS
 from .classes import (CITYSCAPES_19, IGNORE_INDEX, canonical_class_name,
-                      name_to_protocol_index)
-from .video_base import BaseVideoDataset, Offset
+                      default_rider, name_to_protocol_index)
+from .flow_io import flow_file_name
+from .video_base import BaseVideoDataset
 
 # A VPS frame file name: (video id, frame index in the video, rest, image type).
 VPS_FRAME_RE = re.compile(r'^(\d{4})_(\d{4})_(.+)_(leftImg8bit|newImg8bit)\.png$')
@@ -56,10 +57,10 @@ class CityscapesVPSDataset(BaseVideoDataset):
     """Cityscapes-VPS videos (see module docstring).
 
     Args:
-        data_root, split, protocol, frame_offsets, all_frames, load_flow,
-        load_flow_back, pipeline, test_mode, lazy_init, serialize_data,
-        indices: see :class:`BaseVideoDataset`. ``load_flow`` needs flow
-            files next to the frames (``{split}/flow/<frame stem>_flow_fw.png``).
+        data_root, split, protocol, kwargs (``frame_offsets``, ``load_flow``,
+            ``pipeline``, ...): see :class:`BaseVideoDataset`. ``load_flow``
+            needs flow files next to the frames
+            (``{split}/flow/<frame stem>_flow_fw.png``).
         rider: 'person' (merge), 'ignore' or 'rider' (cityscapes19 only).
         ann_file: the panoptic JSON; default
             ``panoptic_gt_{split}_city_vps.json`` under data_root.
@@ -71,23 +72,11 @@ class CityscapesVPSDataset(BaseVideoDataset):
                  protocol: str = 'cityscapes19',
                  rider: Optional[str] = None,
                  ann_file: Optional[str] = None,
-                 frame_offsets: Sequence[Offset] = (0, ),
-                 all_frames: bool = False,
-                 load_flow: bool = False,
-                 load_flow_back: bool = False,
-                 pipeline: Sequence = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 serialize_data: bool = True,
-                 indices=None):
-        self.rider = rider or ('rider' if protocol == 'cityscapes19' else 'person')
+                 **kwargs):
+        self.rider = default_rider(protocol, rider)
         self.vps_ann_file = ann_file
         super().__init__(data_root=data_root, split=split, protocol=protocol,
-                         frame_offsets=frame_offsets, all_frames=all_frames,
-                         load_flow=load_flow, load_flow_back=load_flow_back,
-                         pipeline=pipeline,
-                         test_mode=test_mode, lazy_init=lazy_init,
-                         serialize_data=serialize_data, indices=indices)
+                         **kwargs)
 
     def label_lut(self):
         return None  # labels come from panoptic_segments
@@ -152,7 +141,7 @@ class CityscapesVPSDataset(BaseVideoDataset):
                 frame = dict(img_path=osp.join(img_dir, name), seg_map_path=None,
                              flow_fw_path=None, flow_bw_path=None)
                 for d in ('fw', 'bw'):
-                    p = osp.join(flow_dir, f'{stem}_flow_{d}.png')
+                    p = osp.join(flow_dir, flow_file_name(stem, d))
                     if osp.isfile(p):
                         frame[f'flow_{d}_path'] = p
                 if core in annotated:

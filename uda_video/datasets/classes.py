@@ -87,6 +87,12 @@ def get_classes(protocol: str) -> Tuple[Tuple[str, ...], Tuple[tuple, ...]]:
     return PROTOCOLS[protocol]
 
 
+def default_rider(protocol: str, rider: Optional[str] = None) -> str:
+    """``rider`` itself, or the protocol's default when None: 'rider' (kept)
+    for cityscapes19, 'person' (merged) otherwise."""
+    return rider or ('rider' if protocol == 'cityscapes19' else 'person')
+
+
 def _check_rider(protocol: str, rider: str) -> None:
     if rider not in RIDER_CHOICES:
         raise ValueError(f'rider must be one of {RIDER_CHOICES}, got {rider!r}')

@@ -17,6 +17,23 @@ import numpy as np
 _SCALE = 64.0
 _OFFSET = 2.0**15
 _FLO_MAGIC = 202021.25
+FLOW_DIRECTIONS = ('fw', 'bw')
+
+
+def flow_file_name(stem: str, direction: str) -> str:
+    """The flow file of a frame: ``{stem}_flow_{direction}.png``.
+
+    Args:
+        stem: the frame's name up to its frame number (``{seq}_{frame:05d}``
+            for VIPER, ``{city}_{seq:06d}_{frame:06d}`` for Cityscapes
+            sequences, the name without ``_leftImg8bit.png`` for
+            Cityscapes-VPS), optionally with its folder.
+        direction: 'fw' (flow t -> t+1) or 'bw' (t -> t-1).
+    """
+    if direction not in FLOW_DIRECTIONS:
+        raise ValueError(f"flow direction must be 'fw' or 'bw', got "
+                         f'{direction!r} (frame {stem})')
+    return f'{stem}_flow_{direction}.png'
 
 
 def encode_flow_png(flow: np.ndarray,

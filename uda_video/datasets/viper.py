@@ -30,7 +30,8 @@ import numpy as np
 
 from uda_video.registry import DATASETS
 from .classes import label_map_lut, viper_label_map
-from .video_base import BaseVideoDataset, Offset
+from .flow_io import flow_file_name
+from .video_base import BaseVideoDataset
 
 
 def read_split_list(path: str) -> List[str]:
@@ -87,9 +88,8 @@ class VIPERDataset(BaseVideoDataset):
     """VIPER videos (see module docstring).
 
     Args:
-        data_root, split, protocol, frame_offsets, all_frames, load_flow,
-        load_flow_back, pipeline, test_mode, lazy_init, serialize_data,
-        indices: see :class:`BaseVideoDataset`.
+        data_root, split, protocol, kwargs (``frame_offsets``, ``load_flow``,
+            ``pipeline``, ...): see :class:`BaseVideoDataset`.
         img_suffix: '.jpg' (VIPER's lossy frames) or '.png'.
         seq_list: optional text file of sequence names to use (one a line).
         ego_vehicle_mask: optional PNG whose non-zero pixels are set to ignore.
@@ -108,20 +108,12 @@ class VIPERDataset(BaseVideoDataset):
                  data_root: str,
                  split: str = 'train',
                  protocol: str = 'shared15',
-                 frame_offsets: Sequence[Offset] = (0, ),
-                 all_frames: bool = False,
-                 load_flow: bool = False,
-                 load_flow_back: bool = False,
                  img_suffix: str = '.jpg',
                  seq_list: Optional[str] = None,
                  ego_vehicle_mask: Optional[str] = None,
                  key_frames: str = 'all_labelled',
                  frame_list: Optional[str] = None,
-                 pipeline: Sequence = (),
-                 test_mode: bool = False,
-                 lazy_init: bool = False,
-                 serialize_data: bool = True,
-                 indices=None):
+                 **kwargs):
         self.viper_img_suffix = img_suffix
         self.seq_list = seq_list
         self.ego_vehicle_mask = ego_vehicle_mask
@@ -131,11 +123,7 @@ class VIPERDataset(BaseVideoDataset):
         self.key_frames = key_frames
         self.frame_list = frame_list
         super().__init__(data_root=data_root, split=split, protocol=protocol,
-                         frame_offsets=frame_offsets, all_frames=all_frames,
-                         load_flow=load_flow, load_flow_back=load_flow_back,
-                         pipeline=pipeline,
-                         test_mode=test_mode, lazy_init=lazy_init,
-                         serialize_data=serialize_data, indices=indices)
+                         **kwargs)
 
     def label_lut(self) -> np.ndarray:
         return label_map_lut(viper_label_map(self.protocol))
@@ -248,8 +236,8 @@ class VIPERDataset(BaseVideoDataset):
         flows = set(os.listdir(flow_dir)) if osp.isdir(flow_dir) else set()
         frames = []
         for n in numbers:
-            fw = f'{seq}_{n:05d}_flow_fw.png'
-            bw = f'{seq}_{n:05d}_flow_bw.png'
+            fw = flow_file_name(f'{seq}_{n:05d}', 'fw')
+            bw = flow_file_name(f'{seq}_{n:05d}', 'bw')
             frames.append(dict(
                 number=n,
                 img_path=path('img', n, self.viper_img_suffix),

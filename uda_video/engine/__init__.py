@@ -1,6 +1,7 @@
 """Hooks, optimizer constructors and model wrappers (uda_video scope)."""
-from .data_parallel import TrainStepDataParallel, all_reduce_mean_grads
-from .hooks import EMATeacherHook
+from .data_parallel import TrainStepDataParallel
+from .hooks import (EMATeacherHook, PredictionWriterHook,
+                    VPSSubmissionHook)
 from .optim_constructor import NamedModulesOptimWrapperConstructor
 from .progress import TestProgressBarHook
 from .reliability import (CheckpointMatchHook, FiniteLossHook,
@@ -8,6 +9,7 @@ from .reliability import (CheckpointMatchHook, FiniteLossHook,
 
 __all__ = [
     'CheckpointMatchHook', 'EMATeacherHook', 'FiniteLossHook',
-    'NamedModulesOptimWrapperConstructor', 'RandomStateHook',
-    'TestProgressBarHook', 'TrainStepDataParallel', 'all_reduce_mean_grads'
+    'NamedModulesOptimWrapperConstructor', 'PredictionWriterHook',
+    'RandomStateHook', 'TestProgressBarHook', 'TrainStepDataParallel',
+    'VPSSubmissionHook'
 ]

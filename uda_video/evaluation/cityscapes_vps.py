@@ -1,4 +1,4 @@
-"""VPQ of a Cityscapes-VPS style submission on disk (backs tools/eval_vpq.py).
+"""VPQ of a Cityscapes-VPS style submission on disk (backs tools/analysis_tools/eval_vpq.py).
 
 Layout: ``submit_dir/pred.json`` (``annotations``: ``image_id`` and
 ``segments_info`` with ``id``, ``category_id``) and
@@ -36,14 +36,6 @@ from .functional.vpq import (IGNORE, VOID, joint_histogram, merge_pair_counts,
                              vpq_results)
 
 VOID_ID = 0
-
-
-def rgb_to_id(rgb: np.ndarray) -> np.ndarray:
-    """H x W x 3 RGB (uint8) -> H x W int64 ids ``R + 256 G + 256^2 B``."""
-    if rgb.ndim != 3 or rgb.shape[2] < 3:
-        raise ValueError(f'expected an H x W x 3 RGB image, got {rgb.shape}')
-    rgb = rgb[..., :3].astype(np.int64)
-    return rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
 
 
 def read_id_png(path: str) -> np.ndarray:

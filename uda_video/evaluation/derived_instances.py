@@ -33,7 +33,7 @@ class InstanceDeriver:
             ``tmpl.format(video_id=, frame_id=, stem=, name=, img_dir=)``
             (as TemporalConsistencyMetric's templates), e.g.
             ``'{img_dir}/../flow/{name}_flow_bw.png'`` for Cityscapes-VPS
-            (``tools/compute_flow.py --naming vps``). None: instances are
+            (``tools/dataset_converters/compute_flow.py --naming vps``). None: instances are
             matched by overlap in place, without motion compensation.
         iou_thr, connectivity, min_area: see
             :class:`~.functional.instances.InstanceTracker`; components under
@@ -71,7 +71,7 @@ class InstanceDeriver:
             raise FileNotFoundError(
                 f'derive_instances: flow file not found: {path} (backward '
                 f'flow of {img_path}); compute the flow of the split with '
-                'tools/compute_flow.py (--naming vps for Cityscapes-VPS) or '
+                'tools/dataset_converters/compute_flow.py (--naming vps for Cityscapes-VPS) or '
                 'set flow_file_tmpl=None to track by overlap only')
         flow, _ = read_flow(path)
         return flow.transpose(2, 0, 1)

@@ -1,4 +1,4 @@
-"""Write predictions as a Cityscapes-VPS submission (what tools/eval_vpq.py reads).
+"""Write predictions as a Cityscapes-VPS submission (what tools/analysis_tools/eval_vpq.py reads).
 
 Layout (the official evaluator's)::
 

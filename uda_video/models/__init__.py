@@ -1,9 +1,14 @@
-from .backbones import *  # noqa: F401,F403
-from .decode_heads import *  # noqa: F401,F403
-from .flow import *  # noqa: F401,F403
-from .losses import *  # noqa: F401,F403
-from .necks import *  # noqa: F401,F403
-from .video_modules import *  # noqa: F401,F403
-from .segmentors import *  # noqa: F401,F403
-from .uda import *  # noqa: F401,F403
-from .data_preprocessor import ClipDataPreProcessor  # noqa: F401
+"""Models of the uda_video scope: importing this package registers them in
+MODELS. Their public names are exported by the subpackages
+(``uda_video.models.segmentors``, ``.uda``, ``.flow``, ...)."""
+from . import backbones  # noqa: F401
+from . import decode_heads  # noqa: F401
+from . import flow  # noqa: F401
+from . import losses  # noqa: F401
+from . import necks  # noqa: F401
+from . import video_modules  # noqa: F401
+from . import segmentors  # noqa: F401
+from . import uda  # noqa: F401
+from . import data_preprocessor  # noqa: F401
+
+__all__ = []

@@ -2,6 +2,7 @@
 import torch
 
 from .flow_warp import flow_warp
+from .in_frame import in_frame_mask
 
 
 def fb_consistency_mask(flow_fw: torch.Tensor,
@@ -21,15 +22,5 @@ def fb_consistency_mask(flow_fw: torch.Tensor,
     diff = (flow_fw + bw_at_fw).pow(2).sum(1, keepdim=True)
     mag = flow_fw.pow(2).sum(1, keepdim=True) + bw_at_fw.pow(2).sum(
         1, keepdim=True)
-    inside = _inside_mask(flow_fw)
+    inside = in_frame_mask(flow_fw).unsqueeze(1)
     return ((diff < alpha * mag + beta) & inside).to(flow_fw.dtype)
-
-
-def _inside_mask(flow: torch.Tensor) -> torch.Tensor:
-    """N x 1 x H x W bool: p + flow(p) lies inside the frame."""
-    n, _, h, w = flow.shape
-    xs = torch.arange(w, device=flow.device, dtype=flow.dtype).view(1, 1, w)
-    ys = torch.arange(h, device=flow.device, dtype=flow.dtype).view(1, h, 1)
-    x = xs + flow[:, 0]
-    y = ys + flow[:, 1]
-    return ((x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)).unsqueeze(1)

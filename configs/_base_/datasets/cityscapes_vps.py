@@ -5,7 +5,7 @@
 # Layout: data/cityscapes_vps/{split}/img_all, {split}/panoptic_video,
 # panoptic_gt_{split}_city_vps.json; for TC and tracked instances also the flow
 # of every frame, {split}/flow/<stem>_flow_{fw,bw}.png, made once with
-#   python tools/compute_flow.py data/cityscapes_vps/val/img_all \
+#   python tools/dataset_converters/compute_flow.py data/cityscapes_vps/val/img_all \
 #       data/cityscapes_vps/val/flow --naming vps
 # Two class protocols: 19 Cityscapes classes, or the 15 VIPER/Cityscapes shared
 # classes (rider merged into person; wall, pole, train VOID).

@@ -1,4 +1,4 @@
-# The synthetic Sim2Real video benchmark (tools/make_synthetic_dataset.py --out data/synthetic):
+# The synthetic Sim2Real video benchmark (tools/dataset_converters/make_synthetic_dataset.py --out data/synthetic):
 # source = VIPER layout, target = Cityscapes-sequence and Cityscapes-VPS layouts, 15 shared classes.
 synthetic_root = 'data/synthetic'
 synthetic_frames = 30  # --frames used to generate (Cityscapes snippet length)

@@ -11,15 +11,8 @@ split_neck = dict(
     dilations=(6, 12, 18, 24),
     act_cfg=None)
 split_head = dict(
-    _delete_=True,
-    type='FCNHead',
-    in_channels=256,
-    in_index=0,
-    channels=256,
-    num_convs=0,
-    concat_input=False,
-    dropout_ratio=0.0,
-    num_classes=19,
+    _delete_=True, type='FCNHead', in_channels=256, in_index=0, channels=256,
+    num_convs=0, concat_input=False, dropout_ratio=0.0, num_classes=19,
     align_corners=False,
     loss_decode=dict(
         type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0))

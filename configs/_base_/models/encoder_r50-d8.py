@@ -1,6 +1,8 @@
 # Shared encoder of the base segmentors: a dilated ResNet-50 (output stride 8),
-# ImageNet normalization, an FCN auxiliary head on stage 3. The *_r50-d8.py
-# files add their decode head; *_r18-d8 / *_r101-d8 / *_r18-half-d8 change depth/width.
+# ImageNet normalization, an FCN auxiliary head on stage 3, and the settings
+# every decode head on stage 4 shares. The *_r50-d8.py files name their decode
+# head and add its own arguments; *_r18-d8 / *_r101-d8 / *_r18-half-d8 change
+# depth/width.
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -24,6 +26,11 @@ model = dict(
         norm_eval=False,
         style='pytorch',
         contract_dilation=True),
+    decode_head=dict(
+        in_channels=2048, in_index=3, channels=512, dropout_ratio=0.1,
+        num_classes=19, norm_cfg=norm_cfg, align_corners=False,
+        loss_decode=dict(
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     auxiliary_head=dict(
         type='FCNHead',
         in_channels=1024,

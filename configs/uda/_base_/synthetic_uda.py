@@ -7,7 +7,7 @@ _base_ = [
     '../../_base_/models/deeplabv2_r18-half-d8.py',
     '../../_base_/clip_preprocessor.py',
     '../../_base_/datasets/synthetic_clips.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/default_runtime.py', './uda_schedule.py'
 ]
 num_classes = 15
 norm_cfg = dict(type='BN', requires_grad=True)
@@ -19,9 +19,6 @@ segmentor.backbone.norm_cfg = norm_cfg
 segmentor.decode_head.num_classes = num_classes
 # Source-only in the UDA framework; methods change type and add their arguments.
 model = dict(_delete_=True, type='UDASegmentor', segmentor=segmentor)
-# Several processes (tools/dist_train.sh): the UDA model runs its own train_step
-# (several optimizers); gradients are averaged over the ranks before each step.
-model_wrapper_cfg = dict(type='TrainStepDataParallel')
 
 source = _base_.source_train.deepcopy()
 target = _base_.target_train_unlabelled.deepcopy()
@@ -31,26 +28,22 @@ train_dataloader = dict(
     dataset=dict(type='UDADataset', source=source, target=target, seed=0))
 
 # Segmentor: SGD + poly (the field's DeepLab-v2 recipe, shortened); a method with a
-# discriminator adds optim_wrapper.discriminator and param_scheduler.discriminator.
+# discriminator adds optim_wrapper.discriminator=adam and
+# param_scheduler.discriminator=d_poly.
 max_iters = 400
 sgd = dict(type='OptimWrapper',
            optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
-optim_wrapper = dict(constructor='NamedModulesOptimWrapperConstructor',
-                     segmentor=sgd)
+adam = dict(type='OptimWrapper',
+            optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
+optim_wrapper = dict(segmentor=sgd)
 poly = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters,
              by_epoch=False)]
+d_poly = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters,
+               by_epoch=False)]
 param_scheduler = dict(segmentor=poly)
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters + 1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters + 1)
 # The checkpoint used is the schedule's end (never a val scan).
 default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters,
-                    max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook', draw=False))
+    logger=dict(interval=20),
+    checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
 randomness = dict(seed=0)

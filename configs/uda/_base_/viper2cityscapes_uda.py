@@ -9,7 +9,7 @@
 # mean (configs/_base_/models/deeplabv2-caffe_r101-d8.py), initialised from the
 # field's ImageNet weights, DeepLab_resnet_pretrained_imagenet.pth (the AdvEnt
 # release, valeoai/ADVENT, which DA-VSN and TPS also start from), converted once:
-#   python tools/convert_checkpoint.py DeepLab_resnet_pretrained_imagenet.pth \
+#   python tools/model_converters/convert_checkpoint.py DeepLab_resnet_pretrained_imagenet.pth \
 #       checkpoints/deeplabv2_r101_imagenet_caffe.pth
 # (docs/getting_started.md, "The field's DeepLab-v2 and its checkpoints").
 _base_ = [
@@ -17,7 +17,7 @@ _base_ = [
     '../../_base_/clip_preprocessor.py',
     '../../_base_/datasets/cityscapes_seq.py',
     '../../_base_/datasets/viper.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/default_runtime.py', './uda_schedule.py'
 ]
 num_classes = 15
 # Whole frames of any size, padded to a multiple of 8; the caffe statistics.
@@ -31,9 +31,6 @@ segmentor.backbone.init_cfg = dict(
     prefix='backbone.')
 segmentor.decode_head.num_classes = num_classes
 model = dict(_delete_=True, type='UDASegmentor', segmentor=segmentor)
-# Several processes (tools/dist_train.sh): the UDA model runs its own train_step
-# (several optimizers); gradients are averaged over the ranks before each step.
-model_wrapper_cfg = dict(type='TrainStepDataParallel')
 
 # ---- BN ----
 # bn_policy: 'frozen' (default): the backbone's BatchNorm keeps its ImageNet
@@ -122,20 +119,10 @@ sgd = dict(type='OptimWrapper',
                'auxiliary_head': dict(lr_mult=10.)}))
 adam = dict(type='OptimWrapper',
             optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
-optim_wrapper = dict(constructor='NamedModulesOptimWrapperConstructor',
-                     segmentor=sgd)
+optim_wrapper = dict(segmentor=sgd)
 poly = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=poly_iters,
              by_epoch=False)]
 param_scheduler = dict(segmentor=poly)
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
-                 val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 # Model selection: the schedule's end only.
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=5000),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook', draw=False))
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=5000))

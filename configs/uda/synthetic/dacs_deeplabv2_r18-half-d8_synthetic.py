@@ -10,10 +10,4 @@ model = dict(
     mix_frames=1, ema_momentum=0.99, pseudo_loss_weight=1.0,
     source_loss_weight=1.0, jitter=0.2, jitter_prob=0.2, blur_prob=0.5)
 # The default runtime's hooks (a list is replaced, not merged) plus the EMA teacher.
-custom_hooks = [
-    dict(type='FiniteLossHook'),
-    dict(type='RandomStateHook'),
-    dict(type='CheckpointMatchHook'),
-    dict(type='EvalVisualizationHook', num_samples=4),
-    dict(type='EMATeacherHook'),
-]
+custom_hooks = _base_.custom_hooks + [dict(type='EMATeacherHook')]

@@ -16,9 +16,7 @@ model = dict(
 train_dataloader = dict(dataset=dict(
     source=dict(frame_offsets=frame_offsets, load_flow=True),
     target=dict(frame_offsets=frame_offsets, load_flow=True)))
-adam = dict(type='OptimWrapper',
-            optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
-optim_wrapper = dict(discriminator=adam, intra_discriminator=adam)
-d_poly = [dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=400,
-               by_epoch=False)]
-param_scheduler = dict(discriminator=d_poly, intra_discriminator=d_poly)
+optim_wrapper = dict(discriminator=_base_.adam,
+                     intra_discriminator=_base_.adam)
+param_scheduler = dict(discriminator=_base_.d_poly,
+                       intra_discriminator=_base_.d_poly)

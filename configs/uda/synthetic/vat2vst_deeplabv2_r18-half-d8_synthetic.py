@@ -18,15 +18,9 @@ model = dict(
 train_dataloader = dict(dataset=dict(
     target=dict(frame_offsets=frame_offsets, load_flow=True)))
 # The default runtime's hooks (a list is replaced, not merged) plus the EMA teacher.
-custom_hooks = [
-    dict(type='FiniteLossHook'),
-    dict(type='RandomStateHook'),
-    dict(type='CheckpointMatchHook'),
-    dict(type='EvalVisualizationHook', num_samples=4),
-    dict(type='EMATeacherHook'),
-]
+custom_hooks = _base_.custom_hooks + [dict(type='EMATeacherHook')]
 optim_wrapper = dict(segmentor=dict(optimizer=dict(lr=0.0025)))
-# Offline rounds (tools/gen_pseudo_labels.py) label these clips: no random geometry.
+# Offline rounds (tools/misc/gen_pseudo_labels.py) label these clips: no random geometry.
 pseudo_label_dataloader = dict(
     batch_size=1, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),

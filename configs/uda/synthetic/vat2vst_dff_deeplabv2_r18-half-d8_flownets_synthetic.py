@@ -11,7 +11,7 @@ model = dict(
         backbone=dict(norm_eval=True)),
     # Flow files hold consecutive frames only: the fused frames' flow comes
     # from OpenCV's DIS on the (normalized) frames instead.
-    flow_estimator=dict(
+    flow_source=dict(
         type='ClassicalFlow', method='dis', preset='medium',
         mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375]))
 # Frames t, t-1, t+1 (fused), then the key frame (DFF's clip_sampling).

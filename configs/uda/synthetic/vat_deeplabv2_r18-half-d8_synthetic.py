@@ -9,10 +9,5 @@ model = dict(
 train_dataloader = dict(dataset=dict(
     source=dict(frame_offsets=frame_offsets),
     target=dict(frame_offsets=frame_offsets)))
-adam = dict(type='OptimWrapper',
-            optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
-optim_wrapper = dict(discriminator=adam)
-param_scheduler = dict(discriminator=[
-    dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=400,
-         by_epoch=False)
-])
+optim_wrapper = dict(discriminator=_base_.adam)
+param_scheduler = dict(discriminator=_base_.d_poly)

@@ -33,10 +33,4 @@ train_dataloader = dict(dataset=dict(
     target=dict(pipeline=[dict(type='LoadClip'), {{_base_.pseudo_label_step}}]
                 + mix_steps((1024, 512), 1.0))))
 # The default runtime's hooks (a list is replaced, not merged) plus the EMA teacher.
-custom_hooks = [
-    dict(type='FiniteLossHook'),
-    dict(type='RandomStateHook'),
-    dict(type='CheckpointMatchHook'),
-    dict(type='EvalVisualizationHook', num_samples=4),
-    dict(type='EMATeacherHook'),
-]
+custom_hooks = _base_.custom_hooks + [dict(type='EMATeacherHook')]

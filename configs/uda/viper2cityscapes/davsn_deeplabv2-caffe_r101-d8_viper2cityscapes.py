@@ -1,7 +1,7 @@
 # DA-VSN-style temporal consistency regularisation (Guan et al., ICCV 2021,
 # Dayan-Guan/DA-VSN) on the field's protocol: whole frames t and t-1 of both domains
-# with flow (VIPER: tools/convert_viper_flow.py or tools/compute_flow.py; Cityscapes:
-# tools/compute_flow.py); cross-domain TCR discriminator on (prediction of t,
+# with flow (VIPER: tools/dataset_converters/convert_viper_flow.py or tools/dataset_converters/compute_flow.py; Cityscapes:
+# tools/dataset_converters/compute_flow.py); cross-domain TCR discriminator on (prediction of t,
 # prediction of t-1 warped to t) upsampled to the input size, intra-domain TCR between
 # confident and uncertain target clips; BCE, both weights 1e-3 (DA-VSN's lamda_u).
 _base_ = ['../_base_/viper2cityscapes_uda.py']

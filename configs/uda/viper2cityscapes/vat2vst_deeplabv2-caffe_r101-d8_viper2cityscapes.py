@@ -1,7 +1,7 @@
 # Phase 2, video self-training on Cityscapes sequences only, from phase 1's checkpoint.
-# Flow: precomputed by tools/compute_flow.py and loaded with the clips (load_flow).
+# Flow: precomputed by tools/dataset_converters/compute_flow.py and loaded with the clips (load_flow).
 # Pseudo labels: online (EMA teacher), or offline rounds (docs/uda.md, "Pseudo
-# labels"): tools/gen_pseudo_labels.py THIS_CONFIG CHECKPOINT --out DIR labels every
+# labels"): tools/misc/gen_pseudo_labels.py THIS_CONFIG CHECKPOINT --out DIR labels every
 # frame of the training target set; train on them with --cfg-options
 #   model.pseudo_labels=files train_dataloader.dataset.target.pipeline.1.pseudo_label_dir=DIR
 # (the target pipeline's LoadPseudoLabel: the labels follow each frame's resize,
@@ -19,13 +19,7 @@ model = dict(segmentor=dict(backbone=dict(norm_eval=True)),
 train_dataloader = dict(dataset=dict(
     target=dict(frame_offsets=frame_offsets, load_flow=True)))
 # The default runtime's hooks (a list is replaced, not merged) plus the EMA teacher.
-custom_hooks = [
-    dict(type='FiniteLossHook'),
-    dict(type='RandomStateHook'),
-    dict(type='CheckpointMatchHook'),
-    dict(type='EvalVisualizationHook', num_samples=4),
-    dict(type='EMATeacherHook'),
-]
+custom_hooks = _base_.custom_hooks + [dict(type='EMATeacherHook')]
 max_iters = 20000
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 param_scheduler = dict(segmentor=[

@@ -1,6 +1,6 @@
 # Video DACS: DACS whose pseudo labels are VST's temporal ones (EMA teacher softmax of
 # Cityscapes frames t, t-1, t+1 warped to t by the precomputed flow of
-# tools/compute_flow.py, fused, kept where the frames agree). Phase 2 of the two-phase
+# tools/dataset_converters/compute_flow.py, fused, kept where the frames agree). Phase 2 of the two-phase
 # scheme made strong when started from VAT's checkpoint:
 #   --cfg-options load_from=work_dirs/vat_deeplabv2-caffe_r101-d8_viper2cityscapes/iter_120000.pth
 _base_ = ['./dacs_deeplabv2-caffe_r101-d8_viper2cityscapes.py']

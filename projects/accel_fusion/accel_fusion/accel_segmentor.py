@@ -1,87 +1,72 @@
 """Accel-style video segmentor: a deep reference branch on key frames, its
 scores warped by optical flow to every frame and fused with the scores of a
 light update branch run on the current frame."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
-from mmseg.utils import OptSampleList, SampleList
+from mmseg.utils import (ConfigType, OptConfigType, OptSampleList,
+                         SampleList)
 
+from uda_video.models.flow import FlowSourceOwner, build_flow_source
 from uda_video.models.segmentors import (ClipSampling,
-                                         StatefulVideoSegmentor,
-                                         batch_img_metas, clip_frames,
-                                         key_frames, repeat_per_frame,
-                                         single_video_id, unflatten_frames)
+                                         StatefulVideoSegmentor, clip_frames,
+                                         key_last_pairs, key_last_sampling,
+                                         repeat_per_frame, unflatten_frames)
 from uda_video.registry import MODELS
 
 from .fusion import warp_scores
 
 
-def key_frame_interval(test_cfg: OptConfigType) -> int:
-    """``test_cfg.key_frame_interval`` (default 5), validated."""
-    k = (test_cfg or {}).get('key_frame_interval', 5)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError('test_cfg.key_frame_interval must be an int >= 1, '
-                         f'got {k!r}')
-    return k
-
-
 @MODELS.register_module()
-class AccelSegmentor(StatefulVideoSegmentor):
+class AccelSegmentor(FlowSourceOwner, StatefulVideoSegmentor):
     """Reference branch (``backbone`` + ``decode_head``) on key frames, update
     branch (``update_backbone`` + ``update_head``) on every frame, fused by
-    ``fusion`` after warping the key scores with ``flow_net``.
+    ``fusion`` after warping the key scores with ``flow_source``.
 
     Training takes (current, key) clips, ``frame_offsets=[0, [-g, 0]]``: the
     key scores are warped to the current frame, fused with the current
     frame's update scores, and the decode head's loss is applied to the fused
     scores (plus the update head's own loss, weighted by its loss config).
     At test time frames arrive one by one (VideoSampler, batch size 1); the
-    key frame's scores are cached per video and recomputed every
-    ``test_cfg.key_frame_interval`` frames.
+    key frame's scores are cached per video and recomputed on the key frames
+    of the base's schedule (``test_cfg.key_frame_interval``, optional
+    ``key_frame_phase``).
 
     Args:
-        backbone, decode_head, neck, auxiliary_head, train_cfg,
-        data_preprocessor, pretrained, init_cfg: mmseg's EncoderDecoder
-            arguments for the reference branch.
+        backbone, decode_head: mmseg's EncoderDecoder arguments for the
+            reference branch.
         update_backbone: the light current-frame backbone.
         update_head: its decode head (same ``num_classes``).
-        flow_net: a flow estimator; ``flow_net(img1, img2)`` returns flows
-            img1 -> img2, finest first (docs/conventions.md).
+        flow_source: a flow source (e.g. ``dict(type='FlowNetS')``); its
+            ``estimate(cur, key)`` is the flow cur -> key on its own grid
+            (docs/conventions.md). The old key ``flow_net`` is translated and
+            checkpoints with ``flow_net.*`` keys load.
         fusion: a :class:`ScoreFusion` config.
         flow_input_scale: frames are resized by this factor for the flow net.
-        test_cfg: mmseg's test_cfg (mode 'whole') plus ``key_frame_interval``.
+        **kwargs: the other arguments of ``StatefulVideoSegmentor`` (neck,
+            auxiliary_head, train_cfg, data_preprocessor, pretrained,
+            init_cfg; ``test_cfg``: mode 'whole' plus ``key_frame_interval``
+            and ``key_frame_phase``).
     """
+
+    uses_key_frames = True
 
     def __init__(self,
                  backbone: ConfigType,
                  decode_head: ConfigType,
                  update_backbone: ConfigType,
                  update_head: ConfigType,
-                 flow_net: ConfigType,
                  fusion: ConfigType,
+                 flow_source: OptConfigType = None,
                  flow_input_scale: float = 1.0,
-                 neck: OptConfigType = None,
-                 auxiliary_head: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None):
-        super().__init__(
-            backbone=backbone,
-            decode_head=decode_head,
-            neck=neck,
-            auxiliary_head=auxiliary_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            pretrained=pretrained,
-            init_cfg=init_cfg)
+                 flow_net: OptConfigType = None,
+                 **kwargs):
+        super().__init__(backbone=backbone, decode_head=decode_head, **kwargs)
         self.update_backbone = MODELS.build(update_backbone)
         self.update_head = MODELS.build(update_head)
-        self.flow_net = MODELS.build(flow_net)
+        self.flow_source = build_flow_source(flow_source, 'AccelSegmentor',
+                                             flow_net=flow_net)
         self.fusion = MODELS.build(fusion)
         if self.update_head.num_classes != self.num_classes:
             raise ValueError(
@@ -91,12 +76,6 @@ class AccelSegmentor(StatefulVideoSegmentor):
             raise ValueError('AccelSegmentor.flow_input_scale must be > 0, '
                              f'got {flow_input_scale}')
         self.flow_input_scale = float(flow_input_scale)
-        key_frame_interval(test_cfg)  # fail at build time, not mid-test
-
-    @property
-    def key_frame_interval(self) -> int:
-        """``test_cfg.key_frame_interval`` (read at every frame)."""
-        return key_frame_interval(self.test_cfg)
 
     def reference_scores(self, frames: torch.Tensor) -> torch.Tensor:
         """N x K x h x w scores of the deep branch (decode head's grid)."""
@@ -112,8 +91,7 @@ class AccelSegmentor(StatefulVideoSegmentor):
             cur, key = (F.interpolate(x, scale_factor=self.flow_input_scale,
                                       mode='bilinear', align_corners=False)
                         for x in (cur, key))
-        flows = self.flow_net(cur, key)
-        return flows[0] if isinstance(flows, (list, tuple)) else flows
+        return self.flow_source.estimate(cur, key)
 
     def fused_scores(self, cur: torch.Tensor, key: torch.Tensor,
                      key_scores: torch.Tensor) -> Tuple[torch.Tensor,
@@ -125,10 +103,7 @@ class AccelSegmentor(StatefulVideoSegmentor):
 
     @property
     def clip_sampling(self) -> ClipSampling:
-        return ClipSampling(
-            owner=type(self).__name__, extra_frames=1,
-            description='the frames segmented, then the key frame last, '
-            'e.g. frame_offsets [0, [-4, 0]] for one frame')
+        return key_last_sampling(type(self).__name__)
 
     def clip_logits(self, clips: torch.Tensor, num_frames: int,
                     with_aux: bool = False) -> Dict[str, torch.Tensor]:
@@ -174,25 +149,16 @@ class AccelSegmentor(StatefulVideoSegmentor):
             inputs: N x T x 3 x H x W clips, T >= 2 (frame 1 = key frame).
             data_samples: labels of frame 0.
         """
-        clips = clip_frames(inputs)
-        if clips.shape[1] < 2:
-            raise ValueError(
-                'AccelSegmentor trains on (current, key) clips: set '
-                'frame_offsets=[0, [-g, 0]] (T >= 2); got inputs of shape '
-                f'{tuple(inputs.shape)}')
-        return self.logit_losses(self.clip_logits(clips[:, :2], 1),
-                                 data_samples)
+        pairs = key_last_pairs(inputs, type(self).__name__)
+        return self.logit_losses(self.clip_logits(pairs, 1), data_samples)
 
-    def predict(self,
-                inputs: torch.Tensor,
-                data_samples: OptSampleList = None) -> SampleList:
-        """Segment one frame, reusing the cached key scores of its video."""
-        frame = key_frames(inputs)
-        metas = batch_img_metas(frame, data_samples)
+    def video_logits(self, frame: torch.Tensor, new_video: bool,
+                     batch_img_metas: List[dict]) -> Tuple[torch.Tensor,
+                                                           dict]:
+        """Fused scores of one frame (the stateful base's ``predict`` step),
+        reusing the cached key scores of its video."""
         state = self.video_state
-        new_video = state.advance(single_video_id(data_samples))
-        is_key = new_video or (state.frame_index %
-                               self.key_frame_interval == 0)
+        is_key = self.is_key_frame()
         if is_key:
             state.cache['key_scores'] = self.reference_scores(frame)
             state.cache['key_frame'] = frame
@@ -201,11 +167,8 @@ class AccelSegmentor(StatefulVideoSegmentor):
             ref = warp_scores(ref, self.flow(frame, state.cache['key_frame']))
         fused = self.fusion(ref, self.update_scores(frame))
         self.last_frame_was_key = is_key
-        seg_logits = self.decode_head.predict_by_feat(fused, metas)
-        results = self.postprocess_result(seg_logits, data_samples)
-        for result in results:
-            result.set_metainfo(dict(is_key_frame=is_key))
-        return results
+        return (self.decode_head.predict_by_feat(fused, batch_img_metas),
+                dict(is_key_frame=is_key))
 
     def _forward(self, inputs: torch.Tensor,
                  data_samples: OptSampleList = None) -> torch.Tensor:

@@ -1,4 +1,4 @@
-# Accel-style fusion on the synthetic benchmark (tools/make_synthetic_dataset.py
+# Accel-style fusion on the synthetic benchmark (tools/dataset_converters/make_synthetic_dataset.py
 # --out data/synthetic): half-width DeepLab-v2 R18 reference branch on key frames,
 # quarter-width R18 + FCN update branch on every frame, narrow FlowNetS at half
 # resolution; trained end to end on (current, key) pairs of labelled target clips.
@@ -29,17 +29,10 @@ model = dict(
         norm_cfg=norm_cfg, align_corners=False,
         loss_decode=dict(
             type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
-    flow_net=dict(type='FlowNetS', base_channels=16),
+    flow_source=dict(type='FlowNetS', base_channels=16),
     fusion=dict(type='ScoreFusion', num_classes=num_classes,
                 update_weight=0.5),
     flow_input_scale=0.5,
     test_cfg=dict(mode='whole', key_frame_interval=5))
 # (current, key) pairs: the key 0..4 frames before the labelled frame.
-train_dataloader = dict(
-    batch_size=4, num_workers=2, persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='CityscapesSeqDataset', data_root='data/synthetic/cityscapes',
-        split='train', protocol='shared15', rider='person',
-        snippet_length=30, frame_offsets=[0, [-4, 0]],
-        pipeline={{_base_.train_pipeline}}))
+train_dataloader = dict(dataset=dict(frame_offsets=[0, [-4, 0]]))

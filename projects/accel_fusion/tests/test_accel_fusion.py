@@ -41,7 +41,7 @@ def test_config_builds_the_plugin_types(model):
     assert type(model).__name__ == 'AccelSegmentor'
     assert type(model).__module__.startswith('projects.accel_fusion.')
     assert type(model.fusion).__name__ == 'ScoreFusion'
-    assert type(model.flow_net).__name__ == 'FlowNetS'
+    assert type(model.flow_source).__name__ == 'FlowNetS'
 
 
 def test_loss_trains_every_branch(model):
@@ -53,7 +53,7 @@ def test_loss_trains_every_branch(model):
     assert torch.isfinite(total)
     total.backward()
     for name in ('fusion.conv.weight', 'update_head.conv_seg.weight',
-                 'decode_head.aspp.0.weight', 'flow_net.conv1.conv.weight'):
+                 'decode_head.aspp.0.weight', 'flow_source.conv1.conv.weight'):
         grad = dict(model.named_parameters())[name].grad
         assert grad is not None and grad.abs().sum() > 0, name
     model.zero_grad()

@@ -51,7 +51,7 @@ def test_vat_trains_the_fused_path_of_the_plugin(monkeypatch):
     assert {'src.fused.loss_ce', 'src.update.loss_ce',
             'tgt.adv_seg.loss'} <= set(log)
     assert all(torch.isfinite(v) for v in log.values())
-    for prefix in ('segmentor.flow_net.', 'segmentor.fusion.',
+    for prefix in ('segmentor.flow_source.', 'segmentor.fusion.',
                    'segmentor.update_head.', 'segmentor.backbone.'):
         assert any(not torch.equal(p.detach(), before[k])
                    for k, p in model.named_parameters()

@@ -1,13 +1,12 @@
 """Target flip consistency: source supervision plus the disagreement between
 the segmentor's prediction of a target clip and of its mirror image (flipped
 back), written only against the UDA seam (``UDASegmentor`` helpers)."""
-from typing import Dict, Optional, Union
+from typing import Dict, Union
 
 import torch
 from mmengine.config import ConfigDict
-from mmengine.optim import OptimWrapper, OptimWrapperDict
 
-from uda_video.models.uda import UDASegmentor, sub_wrapper
+from uda_video.models.uda import UDASegmentor
 from uda_video.registry import MODELS
 
 ConfigType = Union[str, dict, ConfigDict]
@@ -43,19 +42,13 @@ class FlipConsistencyUDA(UDASegmentor):
         segmentor: the wrapped segmentor (see ``UDASegmentor``).
         lambda_cons: weight of the target consistency term.
         num_frames: target frames per clip whose logits are compared.
-        source_loss_weight: weight of the supervised source loss.
-        data_preprocessor: optional preprocessor config.
-        init_cfg: mmengine init config.
+        kwargs: ``source_loss_weight``, ``data_preprocessor``, ``init_cfg``
+            (see ``UDASegmentor``).
     """
 
     def __init__(self, segmentor: ConfigType, lambda_cons: float = 1.0,
-                 num_frames: int = 1, source_loss_weight: float = 1.0,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(segmentor=segmentor,
-                         source_loss_weight=source_loss_weight,
-                         data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                 num_frames: int = 1, **kwargs) -> None:
+        super().__init__(segmentor=segmentor, **kwargs)
         if lambda_cons < 0:
             raise ValueError(f'lambda_cons must be >= 0, got {lambda_cons}')
         self.lambda_cons = lambda_cons
@@ -70,13 +63,10 @@ class FlipConsistencyUDA(UDASegmentor):
         return {'tgt.flip.loss': self.lambda_cons *
                 flip_consistency_loss(plain, flipped)}
 
-    def train_step(self, data: dict,
-                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
-                   ) -> Dict[str, torch.Tensor]:
-        seg_wrapper = sub_wrapper(optim_wrapper, 'segmentor')
-        with seg_wrapper.optim_context(self.segmentor):
-            losses, _ = self.source_step(data, with_aux=True)
-            tgt_clips, tgt_samples = self.preprocess(data, 'target')
-            self.check_clip_sampling(tgt_samples, self.num_frames)
-            losses.update(self.target_losses(tgt_clips))
-        return self.update(seg_wrapper, losses)
+    def train_losses(self, data: dict) -> Dict[str, torch.Tensor]:
+        """Source losses plus the target consistency term (``train_step``
+        runs them in the optim wrapper's context and updates)."""
+        losses = super().train_losses(data)
+        tgt_clips, _ = self.target_step(data, self.num_frames)
+        losses.update(self.target_losses(tgt_clips))
+        return losses

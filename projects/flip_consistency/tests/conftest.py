@@ -16,7 +16,7 @@ def tiny_synthetic(tmp_path_factory):
     """A tiny synthetic benchmark (4 videos x 6 frames, 64x128), made once."""
     root = tmp_path_factory.mktemp('tiny_synthetic')
     proc = subprocess.run(
-        [sys.executable, 'tools/make_synthetic_dataset.py', '--out',
+        [sys.executable, 'tools/dataset_converters/make_synthetic_dataset.py', '--out',
          str(root), '--videos', '4', '--frames', '6', '--height', '64',
          '--width', '128'], cwd=REPO, capture_output=True, text=True,
         timeout=300)

@@ -7,6 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from helpers import point_at
 from projects.flip_consistency.flip_consistency import flip_consistency_loss
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
@@ -34,18 +35,6 @@ def test_loss_value_on_hand_made_logits():
         (2.0 + 0.5) / 2)
     with pytest.raises(ValueError, match='differ in shape'):
         flip_consistency_loss(logits, logits[..., :1])
-
-
-def point_at(node, root):
-    """Data paths of the synthetic benchmark -> the tiny one."""
-    items = node.items() if hasattr(node, 'items') else enumerate(node)
-    for key, value in list(items):
-        if isinstance(value, str) and value.startswith('data/synthetic'):
-            node[key] = str(root) + value[len('data/synthetic'):]
-        elif key == 'snippet_length' and value is not None:
-            node[key] = 6
-        elif isinstance(value, (dict, list)):
-            point_at(value, root)
 
 
 def test_one_training_step_through_the_config(tiny_synthetic):

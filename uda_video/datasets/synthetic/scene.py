@@ -56,29 +56,34 @@ class DomainStyle:
     ego_vehicle: bool = False
 
 
+# Class colours (source, target): saturated in simulation, muted and darker
+# in the real-looking domain.
+_PALETTES = {
+    'sky': ((90, 160, 245), (185, 195, 200)),
+    'building': ((170, 110, 90), (105, 105, 100)),
+    'vegetation': ((30, 170, 40), (75, 100, 55)),
+    'terrain': ((180, 200, 80), (125, 130, 95)),
+    'sidewalk': ((215, 170, 215), (150, 142, 138)),
+    'road': ((95, 90, 120), (72, 72, 76)),
+    'fence': ((200, 150, 50), (125, 115, 100)),
+    'pole': ((120, 120, 140), (70, 70, 72)),
+    'traffic light': ((250, 210, 20), (95, 85, 45)),
+    'traffic sign': ((250, 250, 60), (185, 175, 100)),
+    'person': ((235, 50, 50), (95, 75, 72)),
+    'car': ((30, 60, 230), (85, 92, 112)),
+    'truck': ((40, 40, 130), (115, 105, 95)),
+    'bus': ((20, 160, 170), (150, 150, 70)),
+    'motorcycle': ((210, 30, 210), (60, 52, 62)),
+    'bicycle': ((160, 30, 90), (105, 62, 62)),
+}
+
 SOURCE_STYLE = DomainStyle(
-    palette={
-        'sky': (90, 160, 245), 'building': (170, 110, 90),
-        'vegetation': (30, 170, 40), 'terrain': (180, 200, 80),
-        'sidewalk': (215, 170, 215), 'road': (95, 90, 120),
-        'fence': (200, 150, 50), 'pole': (120, 120, 140),
-        'traffic light': (250, 210, 20), 'traffic sign': (250, 250, 60),
-        'person': (235, 50, 50), 'car': (30, 60, 230),
-        'truck': (40, 40, 130), 'bus': (20, 160, 170),
-        'motorcycle': (210, 30, 210), 'bicycle': (160, 30, 90)},
+    palette={name: src for name, (src, _) in _PALETTES.items()},
     color_jitter=25, texture=4.0, texture_blur=1, gain_range=(0.95, 1.15),
     vignette=0.0, noise=0.0, blur=0.0, ego_vehicle=True)
 
 TARGET_STYLE = DomainStyle(
-    palette={
-        'sky': (185, 195, 200), 'building': (105, 105, 100),
-        'vegetation': (75, 100, 55), 'terrain': (125, 130, 95),
-        'sidewalk': (150, 142, 138), 'road': (72, 72, 76),
-        'fence': (125, 115, 100), 'pole': (70, 70, 72),
-        'traffic light': (95, 85, 45), 'traffic sign': (185, 175, 100),
-        'person': (95, 75, 72), 'car': (85, 92, 112),
-        'truck': (115, 105, 95), 'bus': (150, 150, 70),
-        'motorcycle': (60, 52, 62), 'bicycle': (105, 62, 62)},
+    palette={name: tgt for name, (_, tgt) in _PALETTES.items()},
     color_jitter=18, texture=14.0, texture_blur=3, gain_range=(0.7, 1.05),
     vignette=0.35, noise=5.0, blur=0.8, ego_vehicle=False)
 

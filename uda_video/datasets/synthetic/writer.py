@@ -21,7 +21,7 @@ Cityscapes-sequence layout (one labelled frame per snippet, index
 annotated, at most 6). ``fw`` flow of frame t goes to t+1 (absent on the last
 frame), ``bw`` to t-1 (absent on the first); the VPS flow files of a frame
 are byte-identical to its Cityscapes-sequence ones, named as
-CityscapesVPSDataset and ``tools/compute_flow.py`` name them.
+CityscapesVPSDataset and ``tools/dataset_converters/compute_flow.py`` name them.
 """
 import json
 import os
@@ -33,7 +33,7 @@ import numpy as np
 
 from ..classes import (CITYSCAPES_19, CITYSCAPES_LABEL_IDS, CITYSCAPES_THINGS,
                        VIPER_CLASSES)
-from ..flow_io import write_flow
+from ..flow_io import flow_file_name, write_flow
 from .scene import (SCENE_CLASSES, SOURCE_STYLE, TARGET_STYLE, SceneRenderer,
                     ego_vehicle_mask)
 
@@ -95,7 +95,7 @@ def _write_flows(prefix: str, frame, t: int, num_frames: int) -> None:
             continue
         tx, ty = xx + flow[..., 0], yy + flow[..., 1]
         valid = (tx >= 0) & (tx <= w - 1) & (ty >= 0) & (ty <= h - 1)
-        write_flow(f'{prefix}_flow_{name}.png', flow, valid)
+        write_flow(flow_file_name(prefix, name), flow, valid)
 
 
 def _panoptic(frame) -> (np.ndarray, list):

@@ -5,14 +5,13 @@ from .geometry import (ClipBroadcaster, FlowAwareRandomCrop,
                        resize_flow_array)
 from .labels import (KeepLabelResolution, LoadPseudoLabel,
                      is_pseudo_label_path, pseudo_label_path)
-from .loading import LoadClip, decode_panoptic, read_image
-from .photometric import (ClipPhotoMetricDistortion, apply_photometric,
-                          sample_photometric_params)
+from .loading import LoadClip, read_image
+from .photometric import ClipPhotoMetricDistortion
 
 __all__ = [
     'PackClipInputs', 'ClipBroadcaster', 'FlowAwareRandomCrop',
     'FlowAwareRandomFlip', 'FlowAwareResize', 'flip_flow', 'resize_flow_array',
-    'LoadClip', 'decode_panoptic', 'read_image', 'ClipPhotoMetricDistortion',
-    'apply_photometric', 'sample_photometric_params', 'KeepLabelResolution',
-    'LoadPseudoLabel', 'is_pseudo_label_path', 'pseudo_label_path'
+    'LoadClip', 'read_image', 'ClipPhotoMetricDistortion',
+    'KeepLabelResolution', 'LoadPseudoLabel', 'is_pseudo_label_path',
+    'pseudo_label_path'
 ]

@@ -61,7 +61,7 @@ class LoadPseudoLabel(BaseTransform):
 
     Place it right after ``LoadClip``: the file
     ``{pseudo_label_dir}/{video_id}/{frame_id:06d}.png`` (written by
-    ``tools/gen_pseudo_labels.py``; class ids, 255 = ignore) becomes
+    ``tools/misc/gen_pseudo_labels.py``; class ids, 255 = ignore) becomes
     ``gt_seg_map[0]``, resized (nearest) to the loaded frame's size when the
     round labelled the frames at a reduced size, and then goes through the
     same resize / crop / flip as the frame. The reference frames' label maps
@@ -92,7 +92,7 @@ class LoadPseudoLabel(BaseTransform):
             raise FileNotFoundError(
                 f'pseudo label file not found: {path} (frame '
                 f'{results.get("img_path")}); the pseudo-label folder lacks '
-                'a frame the training set uses: run tools/gen_pseudo_labels.py '
+                'a frame the training set uses: run tools/misc/gen_pseudo_labels.py '
                 'with a pseudo_label_dataloader covering the training target '
                 'set')
         label = read_label(path)

@@ -10,7 +10,7 @@ from typing import Optional, Tuple
 
 import torch
 
-from uda_video.ops import fb_consistency_mask, flow_warp
+from uda_video.ops import fb_consistency_mask, flow_warp, in_frame_mask
 
 
 def warp_labels(labels: torch.Tensor, flow: torch.Tensor
@@ -27,10 +27,10 @@ def warp_labels(labels: torch.Tensor, flow: torch.Tensor
     if flow.dim() != 3 or flow.shape[0] != 2 or flow.shape[1:] != labels.shape:
         raise ValueError(f'flow must be 2 x H x W matching labels '
                          f'{tuple(labels.shape)}, got {tuple(flow.shape)}')
-    x = torch.stack([labels.double(), torch.ones_like(labels, dtype=torch.double)])
-    out = flow_warp(x[None], flow[None].double(), mode='nearest',
-                    padding_mode='zeros')[0]
-    return out[0].round().long(), out[1] > 0.5
+    flow = flow[None].double()
+    out = flow_warp(labels.double()[None, None], flow, mode='nearest',
+                    padding_mode='zeros')[0, 0]
+    return out.round().long(), in_frame_mask(flow, mode='nearest')[0]
 
 
 def forward_backward_mask(flow_fw: torch.Tensor, flow_bw: torch.Tensor,

@@ -1,6 +1,6 @@
 """Temporal consistency (TC): agreement of consecutive predictions along flow."""
 import os.path as osp
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -8,9 +8,12 @@ from mmengine.evaluator import BaseMetric
 
 from uda_video.datasets.flow_io import read_flow
 from uda_video.registry import METRICS, MODELS
+from uda_video.structures import sample_flow, sample_has_flow
 from ..functional import consistency_areas, forward_backward_mask, warp_labels
 
-FLOW_SOURCES = ('gt_flow', 'file', 'backend')
+# Flow carried by the data (sample fields, files); any other flow source is
+# a component config (MODELS), e.g. dict(type='ClassicalFlow').
+FLOW_SOURCES = ('gt_flow', 'file')
 
 
 def frame_name(img_path: str) -> str:
@@ -20,7 +23,7 @@ def frame_name(img_path: str) -> str:
     '.../0001_0002_city_000001_000020_leftImg8bit.png' ->
     '0001_0002_city_000001_000020'; '.../001_00042.jpg' -> '001_00042'
     (a last token of digits is the frame number and stays). This is the part
-    before ``_flow_fw.png`` in the files of tools/compute_flow.py and of the
+    before ``_flow_fw.png`` in the files of tools/dataset_converters/compute_flow.py and of the
     synthetic benchmark.
     """
     stem = osp.splitext(osp.basename(img_path))[0]
@@ -33,12 +36,10 @@ def frame_name(img_path: str) -> str:
 def _flow_from_sample(sample: dict, offset: int) -> Optional[torch.Tensor]:
     """2 x H x W flow from the key frame to the frame at ``offset``, or None."""
     offsets = list(sample.get('frame_offsets', [0]))
-    flow = sample.get('gt_flow')
-    if flow is None or offset not in offsets[1:]:
+    if offset not in offsets[1:] or not sample_has_flow([sample]):
         return None
-    if isinstance(flow, dict):
-        flow = flow['data']
-    return torch.as_tensor(flow)[offsets[1:].index(offset)].float().cpu()
+    index = offsets[1:].index(offset)
+    return sample_flow([sample], 'gt_flow', index)[0].cpu()
 
 
 @METRICS.register_module()
@@ -60,10 +61,11 @@ class TemporalConsistencyMetric(BaseMetric):
             such as ``_leftImg8bit``, see :func:`frame_name`, e.g.
             ``'{img_dir}/../flow/{name}_flow_fw.png'`` for Cityscapes-VPS;
             KITTI PNG or .flo, see uda_video.datasets.flow_io);
-            'backend': a classical flow model built from ``flow_backend`` (MODELS, e.g.
-            ``dict(type='ClassicalFlow', method='dis')``), called as
-            ``backend.compute(img_t, img_t1) -> H x W x 2`` on the BGR uint8
-            images read from ``img_path``.
+            or a flow source config (MODELS, e.g.
+            ``dict(type='ClassicalFlow', method='dis')``) whose ``flow(t,
+            t+1)`` runs on the images read from ``img_path`` (1 x 3 x H x W
+            RGB tensors of 0-255 values). The old ``flow_source='backend'``
+            with ``flow_backend=`` is translated.
         occlusion: None; 'valid' (drop pixels the flow marks invalid: the
             validity channel of flow files); 'fb' (also drop pixels failing
             the forward-backward check, with the flow t+1 -> t from the
@@ -73,7 +75,7 @@ class TemporalConsistencyMetric(BaseMetric):
     default_prefix: Optional[str] = None
 
     def __init__(self,
-                 flow_source: str = 'gt_flow',
+                 flow_source: Union[str, dict] = 'gt_flow',
                  flow_file_tmpl: Optional[str] = None,
                  bw_flow_file_tmpl: Optional[str] = None,
                  flow_backend: Optional[dict] = None,
@@ -82,24 +84,27 @@ class TemporalConsistencyMetric(BaseMetric):
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if flow_source not in FLOW_SOURCES:
+        if flow_source == 'backend':  # the old name of a component config
+            if flow_backend is None:
+                raise ValueError("flow_source='backend' needs flow_backend")
+            flow_source = flow_backend
+        if isinstance(flow_source, str) and flow_source not in FLOW_SOURCES:
             raise ValueError(f'TemporalConsistencyMetric flow_source must be '
-                             f'one of {FLOW_SOURCES}, got {flow_source!r}')
+                             f'one of {FLOW_SOURCES} or a flow source config, '
+                             f'got {flow_source!r}')
         if flow_source == 'file' and not flow_file_tmpl:
             raise ValueError("flow_source='file' needs flow_file_tmpl")
-        if flow_source == 'backend' and flow_backend is None:
-            raise ValueError("flow_source='backend' needs flow_backend")
         if occlusion not in (None, 'valid', 'fb'):
             raise ValueError(f"occlusion must be None, 'valid' or 'fb', got "
                              f'{occlusion!r}')
+        if not isinstance(flow_source, str):
+            cfg, flow_source = flow_source, MODELS.build(flow_source)
+            if not callable(getattr(flow_source, 'flow', None)):
+                raise TypeError(f'flow_source {cfg} is not a flow source '
+                                '(no flow(target, source) method)')
         self.flow_source = flow_source
         self.flow_file_tmpl = flow_file_tmpl
         self.bw_flow_file_tmpl = bw_flow_file_tmpl
-        self.backend = (MODELS.build(flow_backend)
-                        if flow_backend is not None else None)
-        if self.backend is not None and not hasattr(self.backend, 'compute'):
-            raise TypeError(f'flow_backend {flow_backend} has no '
-                            'compute(img_t, img_t1) method')
         self.occlusion = occlusion
         self.num_classes = num_classes
         self._prev: Optional[dict] = None
@@ -119,7 +124,7 @@ class TemporalConsistencyMetric(BaseMetric):
             raise FileNotFoundError(
                 f'TemporalConsistencyMetric: flow file not found: {path} '
                 f'(from {key}); compute the flow files with '
-                'tools/compute_flow.py, or evaluate without temporal '
+                'tools/dataset_converters/compute_flow.py, or evaluate without temporal '
                 'consistency (e.g. cityscapes_vps_evaluator_no_flow)')
         return read_flow(path)
 
@@ -140,15 +145,17 @@ class TemporalConsistencyMetric(BaseMetric):
             return (torch.from_numpy(flow).permute(2, 0, 1),
                     torch.from_numpy(valid))
         import cv2
-        imgs = []
+        frames = []
         for s in (prev, cur):
             img = cv2.imread(s['img_path'], cv2.IMREAD_COLOR)
             if img is None:
                 raise FileNotFoundError(
                     f'TemporalConsistencyMetric: cannot read {s["img_path"]}')
-            imgs.append(img)
-        flow = np.asarray(self.backend.compute(imgs[0], imgs[1]), np.float32)
-        return torch.from_numpy(flow).permute(2, 0, 1), None
+            rgb = np.ascontiguousarray(img[..., ::-1], dtype=np.float32)
+            frames.append(torch.from_numpy(rgb).permute(2, 0, 1)[None])
+        with torch.no_grad():
+            flow = self.flow_source.flow(frames[0], frames[1])[0]
+        return flow.float().cpu(), None
 
     def _backward_flow(self, cur: dict) -> torch.Tensor:
         """Flow t+1 -> t for the forward-backward check."""

@@ -13,6 +13,7 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 
 from uda_video.ops import resize_flow
+from .flow_source import BaseFlowSource
 
 
 def conv_block(in_channels: int,
@@ -112,11 +113,12 @@ class FlowRefinementDecoder(BaseModule):
         return flows[::-1]
 
 
-class BaseFlowNet(BaseModule):
-    """Encoder (subclass) + :class:`FlowRefinementDecoder`.
+class BaseFlowNet(BaseFlowSource):
+    """Encoder (subclass) + :class:`FlowRefinementDecoder`, a flow source.
 
     Subclasses implement ``encode(img1, img2)`` returning the decoder's
-    features, finest first.
+    features, finest first. As a flow source its :meth:`estimate` is the
+    finest level (stride 4 of the input), trained with its owner.
     """
 
     decoder: FlowRefinementDecoder
@@ -134,7 +136,12 @@ class BaseFlowNet(BaseModule):
                              f'{tuple(img2.shape)}')
         return self.decoder(self.encode(img1, img2))
 
+    def estimate(self, target: torch.Tensor, source: torch.Tensor,
+                 data_samples: Optional[Sequence] = None) -> torch.Tensor:
+        """Finest flow target -> source, N x 2 x H/4 x W/4 (its pixels)."""
+        return self(target, source)[0]
+
     def predict_flow(self, img1: torch.Tensor,
                      img2: torch.Tensor) -> torch.Tensor:
         """Full-resolution flow N x 2 x H x W (pixels) from img1 to img2."""
-        return resize_flow(self(img1, img2)[0], img1.shape[2:])
+        return self.flow(img1, img2)

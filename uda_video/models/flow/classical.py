@@ -9,9 +9,9 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 import torch
-import torch.nn as nn
 
 from uda_video.registry import MODELS
+from .flow_source import BaseFlowSource
 
 _DIS_PRESETS = {
     'ultrafast': cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
@@ -31,8 +31,8 @@ def to_gray_uint8(img: np.ndarray, name: str = 'image') -> np.ndarray:
 
 
 @MODELS.register_module()
-class ClassicalFlow(nn.Module):
-    """OpenCV flow as a module with the estimators' ``predict_flow`` API.
+class ClassicalFlow(BaseFlowSource):
+    """OpenCV flow as a flow source (no weights, no gradients).
 
     Args:
         method: 'dis' (Dense Inverse Search) or 'farneback'.
@@ -103,6 +103,11 @@ class ClassicalFlow(nn.Module):
             for a, b in zip(img1, img2)
         ]
         return torch.stack(flows).permute(0, 3, 1, 2).to(img1.device)
+
+    def estimate(self, target: torch.Tensor, source: torch.Tensor,
+                 data_samples: Optional[Sequence] = None) -> torch.Tensor:
+        """Flow target -> source at the frames' size (see predict_flow)."""
+        return self.predict_flow(target, source)
 
     def forward(self, img1: torch.Tensor, img2: torch.Tensor) -> list:
         """One-level list, like the learned estimators' multi-scale output."""

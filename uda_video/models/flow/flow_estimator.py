@@ -15,6 +15,7 @@ from mmengine.structures import PixelData
 
 from uda_video.ops import resize_flow
 from uda_video.registry import MODELS
+from uda_video.structures import sample_flow
 from .losses import endpoint_error
 
 SampleList = list
@@ -48,8 +49,12 @@ class FlowEstimator(BaseModel):
     """Wraps a flow network (FlowNetS/FlowNetC/ClassicalFlow) as a model.
 
     Args:
-        flow_net: config of the network (``forward(img1, img2)`` returns
-            flows finest first, ``predict_flow`` the full-resolution flow).
+        flow_net: config of the network being trained (``forward(img1,
+            img2)`` returns flows finest first, ``predict_flow`` the
+            full-resolution flow). Not a ``flow_source`` role: the network
+            is the model here, and the ``flow_net.*`` keys of its
+            checkpoints are what ``init_cfg=dict(type='Pretrained',
+            prefix='flow_net.')`` of DFF / Accel and ``FrozenFlow`` read.
         loss: config of the multi-scale loss.
         data_preprocessor: config of the clip data preprocessor.
         ref_index: which frame of the clip is the second image (>= 1).
@@ -81,23 +86,13 @@ class FlowEstimator(BaseModel):
         return inputs[:, 0], inputs[:, self.ref_index]
 
     def _targets(self, data_samples: SampleList):
-        flows, valids = [], []
-        for i, sample in enumerate(data_samples):
-            gt = _field(sample, 'gt_flow')
-            if gt is None:
-                raise KeyError(f'data sample {i} has no gt_flow (video '
-                               f'{sample.metainfo.get("video_id")!r}, frame '
-                               f'{sample.metainfo.get("frame_id")!r})')
-            if gt.dim() != 4 or gt.size(0) < self.ref_index:
-                raise ValueError(
-                    f'gt_flow of sample {i} must be (T-1) x 2 x H x W with '
-                    f'T-1 >= {self.ref_index}, got {tuple(gt.shape)}')
-            flows.append(gt[self.ref_index - 1])
+        target = sample_flow(data_samples, 'gt_flow', self.ref_index - 1)
+        valids = []
+        for sample in data_samples:
             valid = _field(sample, 'gt_flow_valid')
-            valids.append(None if valid is None else
-                          valid[self.ref_index - 1].bool())
-            valids[-1] = _unpadded(valids[-1], sample, gt.shape[-2:])
-        target = torch.stack(flows).float()
+            valids.append(_unpadded(
+                None if valid is None else valid[self.ref_index - 1].bool(),
+                sample, target.shape[-2:]))
         valid = None
         if any(v is not None for v in valids):
             valid = torch.stack([

@@ -106,6 +106,9 @@ def grouped_feature_distill(student_feats: Sequence[torch.Tensor],
 
 
 class _WeightedLoss(nn.Module):
+    """``loss_weight`` x the pure function ``loss_fn`` of the inputs, logged
+    as ``loss_name``."""
+    loss_fn = None
 
     def __init__(self, loss_weight: float, loss_name: str) -> None:
         super().__init__()
@@ -115,6 +118,9 @@ class _WeightedLoss(nn.Module):
     @property
     def loss_name(self) -> str:
         return self._loss_name
+
+    def forward(self, *inputs):
+        return self.loss_weight * self.loss_fn(*inputs)
 
 
 @MODELS.register_module()
@@ -151,27 +157,23 @@ class PairwiseDistillLoss(_WeightedLoss):
 
 @MODELS.register_module()
 class FeatureDistillLoss(_WeightedLoss):
-    """Module form of :func:`feature_mse_distill`."""
+    """Module form of :func:`feature_mse_distill`: called on
+    (student_feat, teacher_feat)."""
+    loss_fn = staticmethod(feature_mse_distill)
 
     def __init__(self,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_feat_kd') -> None:
         super().__init__(loss_weight, loss_name)
 
-    def forward(self, student_feat, teacher_feat):
-        return self.loss_weight * feature_mse_distill(student_feat,
-                                                      teacher_feat)
-
 
 @MODELS.register_module()
 class GroupedFeatureDistillLoss(_WeightedLoss):
-    """Module form of :func:`grouped_feature_distill`."""
+    """Module form of :func:`grouped_feature_distill`: called on
+    (student_feats, teacher_feat)."""
+    loss_fn = staticmethod(grouped_feature_distill)
 
     def __init__(self,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_group_kd') -> None:
         super().__init__(loss_weight, loss_name)
-
-    def forward(self, student_feats, teacher_feat):
-        return self.loss_weight * grouped_feature_distill(
-            student_feats, teacher_feat)

@@ -3,7 +3,7 @@
 Clip inputs are N x T x C x H x W with the key frame at index 0
 (docs/conventions.md); per-frame models see ``inputs[:, 0]``.
 """
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import torch
 from mmseg.models.segmentors import EncoderDecoder
@@ -102,13 +102,3 @@ class ClipEncoderDecoder(ClipTrainingMixin, EncoderDecoder):
                  inputs: torch.Tensor,
                  data_samples: OptSampleList = None) -> torch.Tensor:
         return super()._forward(key_frames(inputs), data_samples)
-
-    def frame_logits(self, inputs: torch.Tensor,
-                     batch_img_metas: List[dict]) -> torch.Tensor:
-        """Class scores of every frame of a clip batch: N x T x K x H x W."""
-        clips = clip_frames(inputs)
-        n, t = clips.shape[:2]
-        flat = clips.flatten(0, 1)
-        metas = [m for m in batch_img_metas for _ in range(t)]
-        logits = self.encode_decode(flat, metas)
-        return logits.view(n, t, *logits.shape[1:])

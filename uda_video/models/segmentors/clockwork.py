@@ -16,7 +16,8 @@ recomputes some stages and reuses the cached outputs of the others. Schedules:
   of the class scores (``'scores'``) or the fraction of pixels whose predicted
   class changed (``'labels'``). The last two need a head that reads a shallow
   level (e.g. DeepLab-v3+), else the scores only change at full updates.
-  ``tools/tune_clock.py`` picks the threshold for a target update rate.
+  ``tools/analysis_tools/tune_clock.py`` picks the threshold for a target
+  update rate.
 
 A frame is a *full update* when every stage ran on its own input chain; the
 model counts them (``update_fraction``) and writes ``full_update`` and the
@@ -25,10 +26,11 @@ running ``update_fraction`` into each prediction's metainfo.
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmseg.utils import ConfigType
 
 from uda_video.registry import MODELS
-from .backbone_stages import resnet_stages, stage_outputs
+from ..video_modules.backbone_stages import resnet_stages, stage_outputs
+from ..video_modules.key_frame_schedule import KeyFrameSchedule
 from .stateful import StatefulVideoSegmentor
 
 Features = Tuple[torch.Tensor, ...]
@@ -37,8 +39,9 @@ CHANGE_SIGNALS = ('features', 'scores', 'labels')
 
 
 def fixed_rate_updates(frame_index: int, rates: Sequence[int]) -> List[bool]:
-    """Which stages run on ``frame_index`` (0 = first frame of the video)."""
-    return [frame_index % int(r) == 0 for r in rates]
+    """Which stages run on ``frame_index`` (0 = first frame of the video):
+    stage i on the key frames of a schedule of interval ``rates[i]``."""
+    return [KeyFrameSchedule(interval=r).is_key(frame_index) for r in rates]
 
 
 def relative_change(cur: torch.Tensor, ref: torch.Tensor,
@@ -60,8 +63,7 @@ class ClockworkSegmentor(StatefulVideoSegmentor):
     test time only.
 
     Args:
-        backbone, decode_head, neck, auxiliary_head, train_cfg, test_cfg,
-        data_preprocessor, pretrained, init_cfg: as mmseg's EncoderDecoder.
+        backbone, decode_head: as mmseg's EncoderDecoder.
         schedule (str): 'fixed', 'alternating', 'pipeline' or 'adaptive'.
         rates (Sequence[int], optional): One rate >= 1 per stage ('fixed'
             only; default all 1).
@@ -70,6 +72,9 @@ class ClockworkSegmentor(StatefulVideoSegmentor):
         threshold (float): Change above which the adaptive clock fires.
         change_signal (str): 'features', 'scores' or 'labels' (adaptive
             clock).
+        **kwargs: the other arguments of :class:`StatefulVideoSegmentor`
+            (neck, auxiliary_head, train_cfg, test_cfg, data_preprocessor,
+            pretrained, init_cfg).
     """
 
     def __init__(self,
@@ -80,30 +85,15 @@ class ClockworkSegmentor(StatefulVideoSegmentor):
                  shallow_stages: int = 1,
                  threshold: float = 0.1,
                  change_signal: str = 'features',
-                 neck: OptConfigType = None,
-                 auxiliary_head: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None):
-        super().__init__(
-            backbone=backbone,
-            decode_head=decode_head,
-            neck=neck,
-            auxiliary_head=auxiliary_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            pretrained=pretrained,
-            init_cfg=init_cfg)
+                 **kwargs):
+        super().__init__(backbone=backbone, decode_head=decode_head, **kwargs)
         num = len(resnet_stages(self.backbone))  # refuses other backbones
-        if schedule not in SCHEDULES:
-            raise ValueError(f'ClockworkSegmentor.schedule must be one of '
-                             f'{SCHEDULES}, got {schedule!r}')
-        if change_signal not in CHANGE_SIGNALS:
-            raise ValueError(f'ClockworkSegmentor.change_signal must be one '
-                             f'of {CHANGE_SIGNALS}, got {change_signal!r}')
+        for name, value, choices in (
+                ('schedule', schedule, SCHEDULES),
+                ('change_signal', change_signal, CHANGE_SIGNALS)):
+            if value not in choices:
+                raise ValueError(f'ClockworkSegmentor.{name} must be one of '
+                                 f'{choices}, got {value!r}')
         if schedule in ('alternating', 'adaptive') and not (
                 1 <= shallow_stages < num):
             raise ValueError(f'ClockworkSegmentor.shallow_stages must be in '
@@ -111,9 +101,7 @@ class ClockworkSegmentor(StatefulVideoSegmentor):
                              f'{shallow_stages}')
         if schedule == 'fixed':
             rates = tuple(rates) if rates is not None else (1, ) * num
-            if len(rates) != num or any(
-                    isinstance(r, bool) or not isinstance(r, int) or r < 1
-                    for r in rates):
+            if len(rates) != num:
                 raise ValueError(f'ClockworkSegmentor.rates must be {num} '
                                  f'ints >= 1 (one per stage), got {rates}')
         elif schedule == 'alternating':
@@ -124,6 +112,11 @@ class ClockworkSegmentor(StatefulVideoSegmentor):
                              f'schedule={schedule!r}')
         self.schedule = schedule
         self.rates = rates
+        # Stage i runs on the key frames of its own clock (fixed rates).
+        self.stage_clocks = None if rates is None else tuple(
+            KeyFrameSchedule(
+                interval=r, interval_name=f'ClockworkSegmentor.rates[{i}]')
+            for i, r in enumerate(rates))
         self.shallow_stages = int(shallow_stages)
         self.threshold = float(threshold)
         self.change_signal = change_signal
@@ -200,8 +193,10 @@ class ClockworkSegmentor(StatefulVideoSegmentor):
             extra['clock_change'] = change
         else:
             feats = list(cache['stage_feats'])
-            flags = fixed_rate_updates(self.video_state.frame_index,
-                                       self.rates)
+            flags = [
+                clock.is_key(self.video_state.frame_index)
+                for clock in self.stage_clocks
+            ]
             self._run(feats, frame, [i for i in range(num) if flags[i]], ran)
             full = all(flags)
         cache['stage_feats'] = feats
@@ -226,47 +221,3 @@ class ClockworkSegmentor(StatefulVideoSegmentor):
         if self.change_signal == 'labels':
             return label_change(cur, ref)
         return relative_change(cur, ref)
-
-
-def tune_threshold(update_fraction: Callable[[float], float],
-                   target: float,
-                   low: float = 0.0,
-                   high: float = 1.0,
-                   steps: int = 12) -> Tuple[float, float]:
-    """The adaptive-clock threshold whose update fraction is nearest target.
-
-    Args:
-        update_fraction: runs the clock over unlabelled video at a threshold
-            and returns the fraction of full updates (non-increasing in the
-            threshold).
-        target: wanted fraction in (0, 1].
-        low, high: initial bracket; ``high`` grows x4 until the fraction at
-            it drops to ``target`` or below (at most 16 times).
-        steps: bisection steps after bracketing.
-
-    Returns:
-        (threshold, achieved fraction); ties prefer the larger fraction.
-    """
-    if not 0.0 < target <= 1.0:
-        raise ValueError(f'target update rate must be in (0, 1], got {target}')
-    if not 0.0 <= low < high:
-        raise ValueError(f'need 0 <= low < high, got low={low}, high={high}')
-    seen = {}
-
-    def measure(threshold: float) -> float:
-        if threshold not in seen:
-            seen[threshold] = float(update_fraction(threshold))
-        return seen[threshold]
-
-    for _ in range(16):
-        if measure(high) <= target:
-            break
-        low, high = high, high * 4.0
-    for _ in range(steps):
-        mid = 0.5 * (low + high)
-        if measure(mid) > target:
-            low = mid
-        else:
-            high = mid
-    best = min(seen.items(), key=lambda kv: (abs(kv[1] - target), -kv[1]))
-    return best

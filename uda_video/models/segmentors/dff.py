@@ -2,10 +2,11 @@
 
 The feature network (backbone + neck) runs on key frames only, every
 ``test_cfg.key_frame_interval`` frames of a video (and on every video's first
-frame). On the other frames a flow network estimates the flow from the
-current frame to the key frame, the cached key features are warped onto the
-current frame at each feature grid (``ops.resize_flow``, ``ops.flow_warp``),
-multiplied by a scale field, and only the decode head runs.
+frame; the stateful base's :class:`KeyFrameSchedule`). On the other frames a
+flow network estimates the flow from the current frame to the key frame, the
+cached key features are warped onto the current frame at each feature grid
+(``ops.resize_flow``, ``ops.flow_warp``), multiplied by a scale field, and
+only the decode head runs.
 
 Training uses (current, key) pairs: clips with ``frame_offsets = [0, -g]``,
 the labelled current frame at index 0 and the key frame at index 1; the
@@ -18,16 +19,15 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
-                         SampleList, add_prefix)
+from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
 
 from uda_video.ops import flow_warp, resize_flow
 from uda_video.registry import MODELS
-from .. import flow  # noqa: F401  (registers the flow networks DFF builds)
+from ..flow import FlowSourceOwner, build_flow_source
 from ..losses.utils import scale_losses
-from .base_video import clip_frames
 from .clip_training import ClipSampling, repeat_per_frame, unflatten_frames
-from .stateful import StatefulVideoSegmentor
+from .stateful import (StatefulVideoSegmentor, key_last_pairs,
+                       key_last_sampling)
 
 Features = Tuple[torch.Tensor, ...]
 
@@ -62,45 +62,20 @@ def propagate_features(key_feats: Sequence[torch.Tensor],
     return tuple(out)
 
 
-def key_frame_interval(test_cfg: OptConfigType) -> int:
-    """``test_cfg.key_frame_interval`` (default 5), validated."""
-    k = (test_cfg or {}).get('key_frame_interval', 5)
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError('test_cfg.key_frame_interval must be an int >= 1, '
-                         f'got {k!r}')
-    return k
-
-
-def key_frame_phase(test_cfg: OptConfigType) -> int:
-    """``test_cfg.key_frame_phase`` (default 0), validated.
-
-    Key frames are the video's first frame and the frames t with
-    ``(t - phase) % key_frame_interval == 0``. Labelled frames often sit on a
-    fixed grid (every 5th frame in Cityscapes-VPS): evaluate several phases
-    to cover every distance between labelled and key frames.
-    """
-    phase = (test_cfg or {}).get('key_frame_phase', 0)
-    k = key_frame_interval(test_cfg)
-    if isinstance(phase, bool) or not isinstance(phase, int) or not (
-            0 <= phase < k):
-        raise ValueError('test_cfg.key_frame_phase must be an int in '
-                         f'[0, key_frame_interval={k}), got {phase!r}')
-    return phase
-
-
 @MODELS.register_module()
-class DFFSegmentor(StatefulVideoSegmentor):
+class DFFSegmentor(FlowSourceOwner, StatefulVideoSegmentor):
     """Deep Feature Flow video segmentor around any mmseg backbone and head.
 
     Args:
-        backbone, decode_head, neck, auxiliary_head, train_cfg,
-        data_preprocessor, pretrained, init_cfg: as mmseg's EncoderDecoder;
-            backbone (+ neck) is the feature network, the heads the task
-            network. Every output level is propagated: set the backbone's
-            ``out_indices`` to the levels the heads read.
-        flow_net (dict): A flow estimator (docs/conventions.md "Flow
-            estimators"): ``flow_net(img1, img2)`` returns flows img1 -> img2,
-            finest first.
+        backbone, decode_head: as mmseg's EncoderDecoder; backbone (+ neck)
+            is the feature network, the heads the task network. Every output
+            level is propagated: set the backbone's ``out_indices`` to the
+            levels the heads read.
+        flow_source (dict): A flow source (docs/conventions.md "Flow
+            sources"), usually a trainable ``FlowNetS``; its ``estimate(cur,
+            key)`` gives the flow cur -> key on its own grid. The old key
+            ``flow_net`` is translated, and checkpoints with ``flow_net.*``
+            keys load.
         scale_field (dict, optional): A :class:`ScaleFieldHead` with one
             ``out_channels`` entry per feature level; None = no scale field.
         flow_input_scale (float): The frames are resized by this factor
@@ -109,36 +84,27 @@ class DFFSegmentor(StatefulVideoSegmentor):
             frame's own features (keys ``frame.*``). The feature network
             otherwise learns only through features propagated from the key
             frame; 0 (default) is the DFF paper's training.
-        test_cfg (dict): mmseg's test_cfg (mode 'whole') plus
-            ``key_frame_interval`` (int >= 1, default 5) and
-            ``key_frame_phase`` (see :func:`key_frame_phase`, default 0).
+        **kwargs: the other arguments of :class:`StatefulVideoSegmentor`
+            (neck, auxiliary_head, train_cfg, data_preprocessor, pretrained,
+            init_cfg; ``test_cfg`` with mode 'whole', ``key_frame_interval``
+            >= 1, default 5, and ``key_frame_phase`` in [0, interval),
+            default 0).
     """
+
+    uses_key_frames = True
 
     def __init__(self,
                  backbone: ConfigType,
                  decode_head: ConfigType,
-                 flow_net: ConfigType,
+                 flow_source: OptConfigType = None,
                  scale_field: OptConfigType = None,
                  flow_input_scale: float = 1.0,
                  frame_loss_weight: float = 0.0,
-                 neck: OptConfigType = None,
-                 auxiliary_head: OptConfigType = None,
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None):
-        super().__init__(
-            backbone=backbone,
-            decode_head=decode_head,
-            neck=neck,
-            auxiliary_head=auxiliary_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            pretrained=pretrained,
-            init_cfg=init_cfg)
-        self.flow_net = MODELS.build(flow_net)
+                 flow_net: OptConfigType = None,
+                 **kwargs):
+        super().__init__(backbone=backbone, decode_head=decode_head, **kwargs)
+        self.flow_source = build_flow_source(flow_source, 'DFFSegmentor',
+                                             flow_net=flow_net)
         self.scale_field = (MODELS.build(scale_field)
                             if scale_field is not None else None)
         if not flow_input_scale > 0:
@@ -149,13 +115,6 @@ class DFFSegmentor(StatefulVideoSegmentor):
             raise ValueError('DFFSegmentor.frame_loss_weight must be >= 0, '
                              f'got {frame_loss_weight}')
         self.frame_loss_weight = float(frame_loss_weight)
-        key_frame_interval(test_cfg)  # fail at build time, not mid-test
-        key_frame_phase(test_cfg)
-
-    @property
-    def key_frame_interval(self) -> int:
-        """``test_cfg.key_frame_interval`` (read at every frame)."""
-        return key_frame_interval(self.test_cfg)
 
     def flow_inputs(self, frames: torch.Tensor) -> torch.Tensor:
         """N x 3 x H x W normalized frames at the flow network's resolution."""
@@ -166,18 +125,12 @@ class DFFSegmentor(StatefulVideoSegmentor):
 
     def estimate_flow(self, cur: torch.Tensor,
                       key: torch.Tensor) -> torch.Tensor:
-        """Finest flow cur -> key (N x 2 x h x w) from flow-input frames."""
-        flows = self.flow_net(cur, key)
-        if isinstance(flows, torch.Tensor):
-            flows = [flows]
-        if not isinstance(flows, (list, tuple)) or not flows:
-            raise TypeError(f'{type(self.flow_net).__name__} must return a '
-                            'list of N x 2 x h x w flows (finest first), got '
-                            f'{type(flows).__name__}')
-        flow = flows[0]
+        """Flow cur -> key (N x 2 x h x w) from flow-input frames, on the
+        flow source's own grid (a FlowNet's finest level)."""
+        flow = self.flow_source.estimate(cur, key)
         if flow.dim() != 4 or flow.shape[1] != 2:
-            raise ValueError(f'{type(self.flow_net).__name__} returned a flow '
-                             f'of shape {tuple(flow.shape)}, expected '
+            raise ValueError(f'{type(self.flow_source).__name__} returned a '
+                             f'flow of shape {tuple(flow.shape)}, expected '
                              'N x 2 x h x w')
         return flow
 
@@ -196,10 +149,7 @@ class DFFSegmentor(StatefulVideoSegmentor):
 
     @property
     def clip_sampling(self) -> ClipSampling:
-        return ClipSampling(
-            owner=type(self).__name__, extra_frames=1,
-            description='the frames segmented, then the key frame last, '
-            'e.g. frame_offsets [0, [-4, 0]] for one frame')
+        return key_last_sampling(type(self).__name__)
 
     def clip_logits(self, clips: torch.Tensor, num_frames: int,
                     with_aux: bool = False) -> Dict[str, torch.Tensor]:
@@ -258,21 +208,14 @@ class DFFSegmentor(StatefulVideoSegmentor):
             inputs: N x 2 x C x H x W clips, frame_offsets [0, -g].
             data_samples: labels of frame 0.
         """
-        clips = clip_frames(inputs)
-        if clips.shape[1] < 2:
-            raise ValueError(
-                'DFFSegmentor trains on (current, key) pairs: clips need '
-                'frame_offsets [0, -g] (T >= 2), got inputs of shape '
-                f'{tuple(inputs.shape)}')
-        logits = self.clip_logits(clips[:, :2], 1, with_aux=True)
+        pairs = key_last_pairs(inputs, type(self).__name__)
+        logits = self.clip_logits(pairs, 1, with_aux=True)
         return self.logit_losses(logits, data_samples)
 
     def video_features(self, frame: torch.Tensor,
                        new_video: bool) -> Tuple[Features, dict]:
         state = self.video_state
-        phase = key_frame_phase(self.test_cfg)
-        is_key = new_video or (
-            state.frame_index - phase) % self.key_frame_interval == 0
+        is_key = self.is_key_frame()
         if is_key:
             feats = tuple(self.extract_feat(frame))
             state.cache['key_feats'] = feats

@@ -12,7 +12,7 @@ knowledge distillation adds: the full feature (projected) mimics the teacher's
 decoder feature, each path's own sub-feature (projected) mimics its channel
 group of the teacher feature on its frame, and the scores mimic the teacher's.
 """
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -23,13 +23,14 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
 from uda_video.models.losses import (grouped_feature_distill,
                                      feature_mse_distill, pixel_kl_distill)
 from uda_video.registry import MODELS
-from uda_video.utils.teacher import build_frozen_teacher, decode_features
-from .base_video import VideoState, clip_frames, key_frames, single_video_id
+from ..utils.frozen_model import build_frozen_model, decode_features
+from .base_video import clip_frames
 from .clip_training import ClipSampling, ClipTrainingMixin
+from .stateful import StatefulVideoMixin
 
 
 @MODELS.register_module()
-class TDNet(ClipTrainingMixin, BaseSegmentor):
+class TDNet(StatefulVideoMixin, ClipTrainingMixin, BaseSegmentor):
     """Temporally distributed network (TD2, TD4, ...).
 
     Args:
@@ -88,8 +89,8 @@ class TDNet(ClipTrainingMixin, BaseSegmentor):
             if teacher_channels % num_paths:
                 raise ValueError(f'teacher_channels={teacher_channels} must '
                                  f'split into num_paths={num_paths} groups')
-            self.teacher = build_frozen_teacher(teacher_config,
-                                                teacher_checkpoint)
+            self.teacher = build_frozen_model(teacher_config,
+                                              teacher_checkpoint)
             sub_c = self.apm.in_channels
             # Projections used only by the distillation losses.
             self.full_proj = nn.Conv2d(num_paths * sub_c, teacher_channels, 1)
@@ -101,8 +102,7 @@ class TDNet(ClipTrainingMixin, BaseSegmentor):
         self.logit_kd_weight = logit_kd_weight
         self.kd_temperature = kd_temperature
 
-        self.state = VideoState()
-        self.last_frame_was_key = False
+        self.init_video_state(test_cfg)
         self.last_path: Optional[int] = None
 
     # --- clip composition (training and tensor mode) ---------------------
@@ -256,40 +256,24 @@ class TDNet(ClipTrainingMixin, BaseSegmentor):
 
     # --- test time: one path per frame ----------------------------------
 
-    def train(self, mode: bool = True):
-        # Weights may change between evaluations: never reuse stale features.
-        self.state.reset()
-        return super().train(mode)
-
     def buffered_paths(self) -> List[int]:
         """Paths whose sub-features are buffered for the current video."""
-        return sorted(self.state.cache.get('sub_feats', {}))
+        return sorted(self.video_state.cache.get('sub_feats', {}))
 
-    def predict(self,
-                inputs: torch.Tensor,
-                data_samples: OptSampleList = None) -> SampleList:
-        """Segment the next frame of a video (key frame of a clip batch of 1).
+    def video_features(self, img: torch.Tensor,
+                       new_video: bool) -> Tuple[List[torch.Tensor], dict]:
+        """Full feature of the next frame of a video (1 x 3 x H x W).
 
         Frame f of a video runs path ``f mod P``; the other paths' features
         come from the buffer of the last P-1 frames. On a video's first frame
         the buffer is empty: every path runs on it once (a warm-up frame,
         reported as a key frame).
         """
-        img = key_frames(inputs)
-        video_id = single_video_id(data_samples)
-        if data_samples is None:
-            metas = [
-                dict(ori_shape=img.shape[2:], img_shape=img.shape[2:],
-                     pad_shape=img.shape[2:], padding_size=[0, 0, 0, 0])
-            ] * img.shape[0]
-        else:
-            metas = [s.metainfo for s in data_samples]
         if img.shape[0] != 1:
             raise ValueError('TDNet predicts one frame at a time, got a batch '
                              f'of {img.shape[0]}')
-        self.state.advance(video_id)
-        path = self.state.frame_index % self.num_paths
-        buffer: Dict[int, torch.Tensor] = self.state.cache.setdefault(
+        path = self.video_state.frame_index % self.num_paths
+        buffer: Dict[int, torch.Tensor] = self.video_state.cache.setdefault(
             'sub_feats', {})
         current = self.paths[path](img)
         warmup = len(buffer) < self.num_paths - 1
@@ -303,5 +287,4 @@ class TDNet(ClipTrainingMixin, BaseSegmentor):
         buffer.pop((path + 1) % self.num_paths, None)
         self.last_path = path
         self.last_frame_was_key = warmup
-        seg_logits = self.decode_head.predict([full], metas, self.test_cfg)
-        return self.postprocess_result(seg_logits, data_samples)
+        return [full], {}

@@ -9,12 +9,15 @@ temporal distillation from a frozen teacher. Inference is the plain per-frame
 model (:class:`ClipEncoderDecoder`); the student's checkpoint holds no teacher
 or flow weights and loads into a ClipEncoderDecoder of the same config.
 
-Flow (docs/conventions.md): ``flow_source='gt'`` reads ``gt_flow[0]`` of each
-data sample (key frame -> previous frame, pixels of the input); the occlusion
-mask then needs ``gt_flow_back`` (previous -> key, same layout) when present,
-and otherwise only excludes pixels whose flow leaves the frame.
-``flow_source='net'`` runs a frozen flow network (config + checkpoint) both
-ways and masks by forward-backward consistency.
+Flow (docs/conventions.md): ``flow_source`` is a flow source (MODELS),
+asked for the flow key frame -> previous frame. The default ``SampleFlow``
+reads ``gt_flow[0]`` of each data sample (pixels of the input); the
+occlusion mask is the forward-backward check with the source's reverse flow
+(``gt_flow_back`` for SampleFlow, the network run the other way for
+``FrozenFlow``) and, where the source has none, only excludes pixels whose
+flow leaves the frame. The old settings ``flow_source='gt'`` and
+``flow_source='net'`` with ``flow_net`` + ``flow_net_checkpoint`` are
+translated to ``SampleFlow`` and ``FrozenFlow``.
 """
 from typing import Dict, Optional, Sequence, Tuple, Union
 
@@ -27,31 +30,32 @@ from uda_video.models.losses import (motion_distill_loss,
                                      pairwise_affinity_distill,
                                      pixel_kl_distill,
                                      temporal_consistency_loss)
-from uda_video.ops import fb_consistency_mask, flow_warp, resize_flow
+from uda_video.ops import fb_consistency_mask, in_frame_mask
 from uda_video.registry import MODELS
-from uda_video.utils.teacher import (FrozenModel, build_frozen_teacher,
-                                     decode_features, load_frozen_model)
+from ..flow import build_flow_source
+from ..utils.frozen_model import build_frozen_model, decode_features
 from .base_video import ClipEncoderDecoder, clip_frames
 from .clip_training import ClipSampling, first_aux_head
 
 
-def _flow_field(sample, name: str) -> Optional[torch.Tensor]:
-    """(T-1) x 2 x H x W flow stored on a data sample (tensor or PixelData)."""
-    if name not in sample:
-        return None
-    flow = sample.get(name)
-    flow = getattr(flow, 'data', flow)
-    if not torch.is_tensor(flow) or flow.dim() != 4 or flow.shape[1] != 2:
-        raise ValueError(f'{name} of {sample.metainfo.get("img_path")} must '
-                         'be a (T-1) x 2 x H x W tensor, got '
-                         f'{getattr(flow, "shape", type(flow))}')
-    return flow
-
-
-def in_frame_mask(flow: torch.Tensor) -> torch.Tensor:
-    """N x 1 x H x W: 1 where ``p + flow(p)`` lands inside the frame."""
-    ones = flow.new_ones(flow.shape[0], 1, *flow.shape[2:])
-    return (flow_warp(ones, flow) > 0.999).to(flow.dtype)
+def tcd_flow_source(flow_source: Union[str, ConfigType, None],
+                    flow_net: OptConfigType = None,
+                    flow_net_checkpoint: Optional[str] = None) -> dict:
+    """The flow-source config of a TCD config, old settings translated:
+    None or 'gt' -> ``SampleFlow``; 'net' (with ``flow_net`` and
+    ``flow_net_checkpoint``) -> ``FrozenFlow``."""
+    if flow_source is None or flow_source == 'gt':
+        return dict(type='SampleFlow')
+    if flow_source == 'net':
+        if flow_net is None or flow_net_checkpoint is None:
+            raise ValueError("flow_source='net' needs flow_net and "
+                             'flow_net_checkpoint')
+        return dict(type='FrozenFlow', network=flow_net,
+                    checkpoint=flow_net_checkpoint)
+    if isinstance(flow_source, str):
+        raise ValueError("flow_source must be a flow source config (or the "
+                         f"old 'gt' / 'net'), got {flow_source!r}")
+    return flow_source
 
 
 def require_previous_frame(clips: torch.Tensor) -> None:
@@ -67,9 +71,11 @@ class TemporalDistillSegmentor(ClipEncoderDecoder):
     """Per-frame student with temporal and distillation losses (ETC-style).
 
     Args (besides EncoderDecoder's):
-        flow_source: 'gt' (clip's gt_flow) or 'net' (``flow_net``).
-        flow_net: model config of a flow network (docs/conventions.md).
-        flow_net_checkpoint: its checkpoint (required with ``flow_net``).
+        flow_source: a flow source config (default ``SampleFlow``, the
+            clip's ``gt_flow``; ``FrozenFlow`` for a pretrained network), or
+            the old 'gt' / 'net'.
+        flow_net, flow_net_checkpoint: the old settings of 'net' (see
+            :func:`tcd_flow_source`).
         teacher_config, teacher_checkpoint: the frozen teacher segmentor;
             without them only the temporal loss is added.
         temporal_weight, pixel_kd_weight, pair_kd_weight, motion_kd_weight:
@@ -84,7 +90,7 @@ class TemporalDistillSegmentor(ClipEncoderDecoder):
                  decode_head: ConfigType,
                  neck: OptConfigType = None,
                  auxiliary_head: OptConfigType = None,
-                 flow_source: str = 'gt',
+                 flow_source: Union[str, ConfigType, None] = None,
                  flow_net: OptConfigType = None,
                  flow_net_checkpoint: Optional[str] = None,
                  teacher_config: Union[str, ConfigType, None] = None,
@@ -107,23 +113,15 @@ class TemporalDistillSegmentor(ClipEncoderDecoder):
             auxiliary_head=auxiliary_head, train_cfg=train_cfg,
             test_cfg=test_cfg, data_preprocessor=data_preprocessor,
             pretrained=pretrained, init_cfg=init_cfg)
-        if flow_source not in ('gt', 'net'):
-            raise ValueError(f"flow_source must be 'gt' or 'net', got "
-                             f'{flow_source!r}')
-        self.flow_source = flow_source
-        self.flow_net = None
-        if flow_source == 'net':
-            if flow_net is None or flow_net_checkpoint is None:
-                raise ValueError("flow_source='net' needs flow_net and "
-                                 'flow_net_checkpoint')
-            self.flow_net = FrozenModel(
-                load_frozen_model(flow_net, flow_net_checkpoint))
+        self.flow_source = build_flow_source(
+            tcd_flow_source(flow_source, flow_net, flow_net_checkpoint),
+            'TemporalDistillSegmentor')
         self.teacher = None
         if teacher_config is not None:
             if teacher_checkpoint is None:
                 raise ValueError('teacher_config needs teacher_checkpoint')
-            self.teacher = build_frozen_teacher(teacher_config,
-                                                teacher_checkpoint)
+            self.teacher = build_frozen_model(teacher_config,
+                                              teacher_checkpoint)
         if pair_kd_weight > 0 and not hasattr(self.decode_head,
                                               '_forward_feature'):
             raise TypeError(f'pair-wise distillation needs a decode head '
@@ -142,26 +140,11 @@ class TemporalDistillSegmentor(ClipEncoderDecoder):
                size) -> Tuple[torch.Tensor, torch.Tensor]:
         """Flow key -> previous frame at ``size`` and its visibility mask."""
         cur, prev = clips[:, 0], clips[:, 1]
-        if self.flow_source == 'net':
-            fw = self.flow_net(lambda m, a, b: m(a, b)[0], cur, prev)
-            bw = self.flow_net(lambda m, a, b: m(a, b)[0], prev, cur)
-            fw, bw = resize_flow(fw, size), resize_flow(bw, size)
-            return fw, fb_consistency_mask(fw, bw, self.fb_alpha, self.fb_beta)
-        fws, bws = [], []
-        for s in data_samples:
-            flow = _flow_field(s, 'gt_flow')
-            if flow is None:
-                raise KeyError(f"flow_source='gt' but the sample of "
-                               f'{s.metainfo.get("img_path")} has no gt_flow '
-                               '(enable flow loading in the dataset)')
-            fws.append(flow[0])
-            back = _flow_field(s, 'gt_flow_back')
-            bws.append(None if back is None else back[0])
-        fw = resize_flow(torch.stack(fws).to(clips), size)
-        if all(b is not None for b in bws):
-            bw = resize_flow(torch.stack(bws).to(clips), size)
-            return fw, fb_consistency_mask(fw, bw, self.fb_alpha, self.fb_beta)
-        return fw, in_frame_mask(fw)
+        fw = self.flow_source.flow(cur, prev, data_samples, size=size)
+        bw = self.flow_source.reverse_flow(cur, prev, data_samples, size=size)
+        if bw is None:
+            return fw, in_frame_mask(fw).unsqueeze(1).to(fw.dtype)
+        return fw, fb_consistency_mask(fw, bw, self.fb_alpha, self.fb_beta)
 
     @property
     def clip_sampling(self) -> ClipSampling:

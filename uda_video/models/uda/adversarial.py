@@ -25,8 +25,9 @@ import torch.nn.functional as F
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from uda_video.registry import MODELS
-from .base import ConfigType, UDASegmentor, frozen, sub_wrapper
-from .losses import adversarial_loss, self_information
+from .base import (ConfigType, UDASegmentor, check_choice, frozen,
+                   sub_wrapper)
+from .losses import GAN_TYPES, adversarial_loss, self_information
 
 DISC_INPUTS = ('softmax', 'self_information')
 DISC_INPUT_SIZES = ('decoder', 'input')
@@ -50,7 +51,8 @@ class AdversarialUDA(UDASegmentor):
             'self_information' (AdvEnt): what the discriminators see.
         disc_input_size: 'decoder' (the decoder's output, stride 8) or
             'input' (logits upsampled to the input size first).
-        source_loss_weight, init_cfg: see :class:`UDASegmentor`.
+        kwargs: ``source_loss_weight``, ``data_preprocessor``, ``init_cfg``
+            of :class:`UDASegmentor`.
     """
 
     def __init__(self,
@@ -63,21 +65,11 @@ class AdversarialUDA(UDASegmentor):
                  lambda_adv_aux: float = 0.0002,
                  disc_input: str = 'softmax',
                  disc_input_size: str = 'decoder',
-                 source_loss_weight: float = 1.0,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(segmentor=segmentor,
-                         source_loss_weight=source_loss_weight,
-                         data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
-        if gan_type not in ('ls', 'bce'):
-            raise ValueError(f"gan_type must be 'ls' or 'bce', got {gan_type!r}")
-        if disc_input not in DISC_INPUTS:
-            raise ValueError(f'disc_input must be one of {DISC_INPUTS}, got '
-                             f'{disc_input!r}')
-        if disc_input_size not in DISC_INPUT_SIZES:
-            raise ValueError(f'disc_input_size must be one of '
-                             f'{DISC_INPUT_SIZES}, got {disc_input_size!r}')
+                 **kwargs) -> None:
+        super().__init__(segmentor=segmentor, **kwargs)
+        check_choice('gan_type', gan_type, GAN_TYPES)
+        check_choice('disc_input', disc_input, DISC_INPUTS)
+        check_choice('disc_input_size', disc_input_size, DISC_INPUT_SIZES)
         self.disc_input = disc_input
         self.disc_input_size = disc_input_size
         self.discriminator = MODELS.build(discriminator)
@@ -128,10 +120,9 @@ class AdversarialUDA(UDASegmentor):
         # Forward passes run in each wrapper's context (autocast under AMP).
         with seg_wrapper.optim_context(self.segmentor):
             src_clips, src_samples = self.preprocess(data, 'source')
-            tgt_clips, tgt_samples = self.preprocess(data, 'target')
+            tgt_clips, _ = self.target_step(data, self.num_frames)
             losses, src = self.source_losses(src_clips, src_samples,
                                              self.num_frames, with_aux=True)
-            self.check_clip_sampling(tgt_samples, self.num_frames)
             tgt = self.frame_outputs(tgt_clips, self.num_frames,
                                      with_aux=with_aux)
             size = tuple(tgt_clips.shape[-2:])

@@ -12,7 +12,7 @@ data_samples=[SegDataSample, ...])`` (docs/conventions.md).
 """
 import os
 import os.path as osp
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.config import Config, ConfigDict
@@ -42,6 +42,14 @@ def sub_wrapper(optim_wrapper: Union[OptimWrapper, OptimWrapperDict],
                         '(optim_wrapper=dict(constructor='
                         "'NamedModulesOptimWrapperConstructor', ...))")
     return optim_wrapper
+
+
+def check_choice(name: str, value, choices: Sequence) -> None:
+    """Raise ValueError naming argument ``name`` unless ``value`` is one of
+    ``choices``."""
+    if value not in choices:
+        raise ValueError(f'{name} must be one of {tuple(choices)}, got '
+                         f'{value!r}')
 
 
 SEAM_CALLS = ('clip_logits', 'logit_losses', 'clip_losses',
@@ -233,11 +241,30 @@ class UDASegmentor(BaseModel):
         clips, samples = self.preprocess(data, 'source')
         return self.source_losses(clips, samples, num_frames, with_aux)
 
+    def target_step(self, data: dict, num_frames: int = 1
+                    ) -> Tuple[torch.Tensor, SampleList]:
+        """The batch's preprocessed target clips (N x T x C x H x W) and
+        samples, refused when their ``frame_offsets`` cannot give the
+        segmentor ``num_frames`` frames (:meth:`check_clip_sampling`)."""
+        clips, samples = self.preprocess(data, 'target')
+        self.check_clip_sampling(samples, num_frames)
+        return clips, samples
+
+    def train_losses(self, data: dict) -> Dict[str, torch.Tensor]:
+        """The losses of one training batch (forward passes only): the
+        weighted source losses; methods with one optimizer add their target
+        terms by overriding this."""
+        losses, _ = self.source_step(data, with_aux=True)
+        return losses
+
     def train_step(self, data: dict,
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
                    ) -> Dict[str, torch.Tensor]:
+        """One segmentor update on :meth:`train_losses`: the forward passes
+        run in the wrapper's context (autocast under AMP), backward and step
+        outside it."""
         seg_wrapper = sub_wrapper(optim_wrapper, 'segmentor')
         with seg_wrapper.optim_context(self.segmentor):
-            losses, _ = self.source_step(data, with_aux=True)
+            losses = self.train_losses(data)
         return self.update(seg_wrapper, losses)
 

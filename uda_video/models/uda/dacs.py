@@ -21,7 +21,7 @@ Mixed Sampling", WACV 2021; the base of DAFormer, HRDA and MIC):
 The teacher follows the student by ``EMATeacherHook`` (configs add it to
 ``custom_hooks``).
 """
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -29,10 +29,10 @@ from mmseg.utils import SampleList
 
 from uda_video.registry import MODELS
 from .base import ConfigType
-from .mixing import (check_same_size, check_threshold, class_mix_masks,
-                     confidence_weight, mix, mixed_pixel_weight,
-                     strong_augment, weighted_cross_entropy)
-from .pseudo_label_quality import pseudo_label_log_vars
+from .mixing import (StrongAugment, check_same_size, check_threshold,
+                     class_mix_masks, confidence_weight, mix, mixed_frames,
+                     mixed_pixel_weight, weighted_cross_entropy)
+from .pseudo_label_quality import key_frame_label, pseudo_label_log_vars
 from .pseudo_labels import IGNORE_INDEX, fused_predictions
 from .self_training import SelfTrainingUDA
 from .temporal import require_flow
@@ -46,11 +46,7 @@ def key_frame_labels(samples: SampleList, size: Sequence[int],
         if 'gt_sem_seg' not in s:
             raise KeyError(f'{domain} sample {i} ({s.metainfo.get("img_path")})'
                            ' has no gt_sem_seg')
-        gt = s.gt_sem_seg.data[0].long()
-        if tuple(gt.shape) != tuple(size):
-            gt = F.interpolate(gt[None, None].float(), size=tuple(size),
-                               mode='nearest')[0, 0].long()
-        maps.append(gt)
+        maps.append(key_frame_label(s, size))
     return torch.stack(maps)
 
 
@@ -67,15 +63,21 @@ class DACS(SelfTrainingUDA):
         consistency: with ``num_frames > 1``, ignore pixels whose warped
             per-frame labels disagree.
         mix_frames: frames of each clip that are mixed (one mask for all)
-            and fed to the student; 1 for a per-frame student, more for a
-            video segmentor that reads several frames.
+            and fed to the student, which segments the first of them: the
+            first ``mix_frames`` frames (an int), or clip indices (negative
+            from the clip's end). 1 for a per-frame student; the frames its
+            ``clip_sampling`` reads for a video segmentor, e.g. ``[0, -1]``
+            for DFF / Accel (frame t and its key frame, last) or 4 for TDNet
+            TD4 (t and the 3 frames before it).
         ema_momentum: EMA momentum of the teacher (DACS: 0.99).
-        flow_estimator: optional flow network config; None = read ``gt_flow``
-            of the target samples (needed when ``num_frames > 1``).
+        flow_source: flow source config; None = ``SampleFlow``, the
+            ``gt_flow`` of the target samples (needed when ``num_frames >
+            1``). ``flow_estimator`` is its old name (translated).
         pseudo_loss_weight: weight of the mixed-frame loss.
         source_loss_weight: weight of the supervised source loss.
         jitter, jitter_prob, blur_prob: strong augmentation of the mixed
             frames (:func:`mixing.strong_augment`).
+        kwargs: ``data_preprocessor``, ``init_cfg`` of :class:`UDASegmentor`.
     """
 
     def __init__(self,
@@ -83,32 +85,34 @@ class DACS(SelfTrainingUDA):
                  num_frames: int = 1,
                  pseudo_threshold: float = 0.968,
                  consistency: bool = False,
-                 mix_frames: int = 1,
+                 mix_frames: Union[int, Sequence[int]] = 1,
                  ema_momentum: float = 0.99,
-                 flow_estimator: Optional[ConfigType] = None,
+                 flow_source: Optional[ConfigType] = None,
                  pseudo_loss_weight: float = 1.0,
                  source_loss_weight: float = 1.0,
                  jitter: float = 0.2,
                  jitter_prob: float = 0.2,
                  blur_prob: float = 0.5,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         super().__init__(segmentor=segmentor, num_frames=num_frames,
                          pseudo_labels='online', consistency=consistency,
                          ema_momentum=ema_momentum,
-                         flow_estimator=flow_estimator,
+                         flow_source=flow_source,
                          pseudo_loss_weight=pseudo_loss_weight,
-                         source_loss_weight=source_loss_weight,
-                         data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
-        if num_frames < 1 or mix_frames < 1:
+                         source_loss_weight=source_loss_weight, **kwargs)
+        if not isinstance(mix_frames, int):
+            mix_frames = tuple(mix_frames)
+        if num_frames < 1 or mix_frames == () or (
+                isinstance(mix_frames, int) and mix_frames < 1):
             raise ValueError(f'num_frames and mix_frames must be >= 1, got '
                              f'{num_frames} and {mix_frames}')
+        if isinstance(mix_frames, tuple) and mix_frames[0] != 0:
+            raise ValueError(f'mix_frames={list(mix_frames)} must start with '
+                             '0: the labels mixed are those of the key frame')
         self.pseudo_threshold = check_threshold(pseudo_threshold)
         self.mix_frames = mix_frames
-        self.jitter = jitter
-        self.jitter_prob = jitter_prob
-        self.blur_prob = blur_prob
+        self.strong_aug = StrongAugment(jitter=jitter, jitter_prob=jitter_prob,
+                                        blur_prob=blur_prob)
 
     # ---- pseudo labels ----------------------------------------------------
     @torch.no_grad()
@@ -120,7 +124,7 @@ class DACS(SelfTrainingUDA):
         if f > 1:
             require_flow(samples, 'target',
                          f'{type(self).__name__}(num_frames={f})',
-                         self.flow_estimator is not None)
+                         self.flow_source)
         probs = self.clip_probs(self.teacher.model, clips, f)
         flows = self.clip_flows(clips, samples, f)
         labels, conf, candidates = fused_predictions(probs, flows,
@@ -131,11 +135,7 @@ class DACS(SelfTrainingUDA):
 
     def augment(self, clips: torch.Tensor) -> torch.Tensor:
         """Strong photometric augmentation in the preprocessor's pixel space."""
-        return strong_augment(
-            clips, mean=getattr(self.data_preprocessor, 'mean', None),
-            std=getattr(self.data_preprocessor, 'std', None),
-            jitter=self.jitter, jitter_prob=self.jitter_prob,
-            blur_prob=self.blur_prob)
+        return self.strong_aug(clips, self.data_preprocessor)
 
     # ---- training ---------------------------------------------------------
     def train_losses(self, data: dict) -> Dict[str, torch.Tensor]:
@@ -144,13 +144,10 @@ class DACS(SelfTrainingUDA):
         src_clips, src_samples = self.preprocess(data, 'source')
         losses, _ = self.source_losses(src_clips, src_samples, 1,
                                        with_aux=True)
-        tgt_clips, tgt_samples = self.preprocess(data, 'target')
-        self.check_clip_sampling(tgt_samples, self.num_frames)
-        for name, clips in (('source', src_clips), ('target', tgt_clips)):
-            if clips.size(1) < m:
-                raise ValueError(f'mix_frames={m} but the {name} clips have '
-                                 f'{clips.size(1)} frames (frame_offsets)')
-        check_same_size(src_clips[:, :m], tgt_clips[:, :m], 'clips')
+        tgt_clips, tgt_samples = self.target_step(data, self.num_frames)
+        src_mix = mixed_frames(src_clips, m, 'source')
+        tgt_mix = mixed_frames(tgt_clips, m, 'target')
+        check_same_size(src_mix, tgt_mix, 'clips')
         size = tgt_clips.shape[-2:]
 
         labels, conf = self.teacher_pseudo_labels(tgt_clips, tgt_samples)
@@ -158,7 +155,8 @@ class DACS(SelfTrainingUDA):
                                    mask=labels != IGNORE_INDEX)
         src_labels = key_frame_labels(src_samples, size).to(labels.device)
         masks = class_mix_masks(src_labels)
-        mixed = self.augment(mix(src_clips[:, :m], tgt_clips[:, :m], masks))
+        # One mask for every mixed frame (a video student's key frame too).
+        mixed = self.augment(mix(src_mix, tgt_mix, masks))
         mixed_labels = mix(src_labels, labels, masks)
         pixel_weight = mixed_pixel_weight(masks, weight)
 

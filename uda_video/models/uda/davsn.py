@@ -25,14 +25,15 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from uda_video.registry import MODELS
 from .adversarial import AdversarialUDA
+from ..flow import FlowSourceOwner, build_flow_source
 from .base import ConfigType, frozen, sub_wrapper
 from .losses import adversarial_loss, entropy_map
-from .self_training import SelfTrainingUDA
+from .self_training import SAMPLE_FLOW, SelfTrainingUDA
 from .temporal import require_flow, temporal_pair
 
 
 @MODELS.register_module()
-class DAVSN(AdversarialUDA):
+class DAVSN(FlowSourceOwner, AdversarialUDA):
     """DA-VSN-style cross-domain and intra-domain TCR.
 
     Args:
@@ -49,12 +50,14 @@ class DAVSN(AdversarialUDA):
         entropy_momentum: momentum of the running entropy threshold that
             splits confident and uncertain target clips.
         disc_input_size: 'decoder' or 'input' (see :class:`AdversarialUDA`).
-        flow_estimator: optional flow network config; None = ``gt_flow`` of
-            the samples (``load_flow=True`` in both domains' datasets).
-        source_loss_weight, init_cfg: see :class:`UDASegmentor`.
+        flow_source: flow source config; None = ``SampleFlow``, the
+            ``gt_flow`` of the samples (``load_flow=True`` in both domains'
+            datasets). ``flow_estimator`` is its old name (translated).
+        kwargs: ``source_loss_weight``, ``data_preprocessor``, ``init_cfg``
+            of :class:`UDASegmentor`.
     """
 
-    # VST's reader of a clip's flows (gt_flow or the flow estimator).
+    # VST's reader of a clip's flows (from the flow source).
     clip_flows = SelfTrainingUDA.clip_flows
 
     def __init__(self,
@@ -67,17 +70,13 @@ class DAVSN(AdversarialUDA):
                  warp_previous: bool = True,
                  entropy_momentum: float = 0.99,
                  disc_input_size: str = 'decoder',
+                 flow_source: Optional[ConfigType] = None,
                  flow_estimator: Optional[ConfigType] = None,
-                 source_loss_weight: float = 1.0,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         super().__init__(segmentor=segmentor, discriminator=discriminator,
                          num_frames=2, gan_type=gan_type,
                          lambda_adv=lambda_adv,
-                         disc_input_size=disc_input_size,
-                         source_loss_weight=source_loss_weight,
-                         data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+                         disc_input_size=disc_input_size, **kwargs)
         if not 0.0 <= entropy_momentum < 1.0:
             raise ValueError(f'entropy_momentum must be in [0, 1), got '
                              f'{entropy_momentum}')
@@ -87,8 +86,9 @@ class DAVSN(AdversarialUDA):
         self.lambda_intra = lambda_intra
         self.warp_previous = warp_previous
         self.entropy_momentum = entropy_momentum
-        self.flow_estimator = (MODELS.build(flow_estimator)
-                               if flow_estimator is not None else None)
+        self.flow_source = build_flow_source(
+            flow_source, type(self).__name__, default=SAMPLE_FLOW,
+            flow_estimator=flow_estimator)
         self.register_buffer('entropy_threshold',
                              torch.tensor(float('nan')))
 
@@ -99,7 +99,7 @@ class DAVSN(AdversarialUDA):
         flows = None
         if self.warp_previous:
             require_flow(samples, domain, 'DAVSN(warp_previous=True)',
-                         self.flow_estimator is not None)
+                         self.flow_source)
             flows = self.clip_flows(clips, samples, 2)
         return temporal_pair(probs, flows)
 
@@ -127,10 +127,9 @@ class DAVSN(AdversarialUDA):
         # 1) segmentor: source supervision + TCR terms (discriminators frozen).
         with seg_wrapper.optim_context(self.segmentor):
             src_clips, src_samples = self.preprocess(data, 'source')
-            tgt_clips, tgt_samples = self.preprocess(data, 'target')
+            tgt_clips, tgt_samples = self.target_step(data, 2)
             losses, src = self.source_losses(src_clips, src_samples, 2,
                                              with_aux=True)
-            self.check_clip_sampling(tgt_samples, 2)
             tgt = self.frame_outputs(tgt_clips, 2)
             src_pair = self.pairs(src['seg'], src_clips, src_samples,
                                   'source')

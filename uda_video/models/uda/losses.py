@@ -4,9 +4,12 @@ Shapes: logits / probabilities N x K x H x W (K classes); discriminator outputs
 N x 1 x h x w (any shape). Domain labels: source = 1, target = 0.
 """
 import math
+from typing import Tuple
 
 import torch
 import torch.nn.functional as F
+
+from .pseudo_labels import IGNORE_INDEX
 
 SOURCE_LABEL = 1.0
 TARGET_LABEL = 0.0
@@ -33,6 +36,31 @@ def entropy_loss(logits: torch.Tensor) -> torch.Tensor:
     Minimising it is entropy minimisation (the ADVENT "MinEnt" baseline).
     """
     return entropy_map(F.softmax(logits, dim=1)).mean()
+
+
+def pseudo_label_loss(logits: torch.Tensor,
+                      labels: torch.Tensor) -> Tuple[torch.Tensor,
+                                                     torch.Tensor]:
+    """Cross entropy of a prediction on pseudo labels.
+
+    Args:
+        logits: N x K x h x w, upsampled (bilinear) to the labels' size and
+            computed in float32.
+        labels: N x H x W pseudo labels (255 = not labelled).
+
+    Returns:
+        (loss, kept): the mean cross entropy over labelled pixels (a zero that
+        keeps the graph when no pixel is labelled) and the fraction of
+        labelled pixels.
+    """
+    logits = F.interpolate(logits.float(), size=labels.shape[-2:],
+                           mode='bilinear', align_corners=False)
+    valid = labels != IGNORE_INDEX
+    if valid.any():
+        loss = F.cross_entropy(logits, labels, ignore_index=IGNORE_INDEX)
+    else:
+        loss = logits.sum() * 0.0
+    return loss, valid.float().mean()
 
 
 def adversarial_loss(d_out: torch.Tensor, is_source: bool,

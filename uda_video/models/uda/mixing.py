@@ -5,7 +5,8 @@ source pixel is pasted); images N x C x H x W or clips N x T x C x H x W
 (key frame first). One mask serves every frame of a clip, so a mixed clip
 is a clip of mixed frames with the same pasted region.
 """
-from typing import Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -59,6 +60,33 @@ def check_same_size(source: torch.Tensor, target: torch.Tensor,
             f'target {what} of shape {tuple(target.shape)}: mixing needs the '
             'same crop size (and frame count) in both domains; give both '
             'training pipelines the same crop_size')
+
+
+def mixed_frames(clips: torch.Tensor, frames: Union[int, Sequence[int]],
+                 domain: str = 'target') -> torch.Tensor:
+    """The frames of N x T x C x H x W clips that are mixed, in clip order.
+
+    Args:
+        clips: N x T x C x H x W.
+        frames: the first ``frames`` frames (an int), or clip indices
+            (negative counts from the clip's end: ``[0, -1]`` is the key frame
+            and the last frame, DFF's key frame).
+        domain: named in the error of an index the clips do not have.
+
+    Returns:
+        N x M x C x H x W (M = ``frames`` or ``len(frames)``).
+    """
+    t = clips.size(1)
+    if isinstance(frames, int):
+        if not 1 <= frames <= t:
+            raise ValueError(f'mix_frames={frames} but the {domain} clips '
+                             f'have {t} frames (frame_offsets)')
+        return clips[:, :frames]
+    index = [int(i) for i in frames]
+    if not index or any(not -t <= i < t for i in index):
+        raise ValueError(f'mix_frames={list(frames)} indexes clips of {t} '
+                         f'frames: the {domain} frame_offsets have too few')
+    return clips[:, [i % t for i in index]]
 
 
 def mix(source: torch.Tensor, target: torch.Tensor,
@@ -189,6 +217,27 @@ def strong_augment(clips: torch.Tensor,
     if mean is not None:
         x = (x - mean.view(1, 1, -1, 1, 1)) / std.view(1, 1, -1, 1, 1)
     return x.to(clips.dtype)
+
+
+@dataclass(frozen=True)
+class StrongAugment:
+    """The parameters of :func:`strong_augment`, applied to clips normalised
+    by a data preprocessor (its ``mean``/``std``; raw pixels without)."""
+    jitter: float = 0.2
+    jitter_prob: float = 0.8
+    grayscale_prob: float = 0.0
+    blur_prob: float = 0.5
+    blur_sigma: Tuple[float, float] = (0.15, 1.15)
+
+    def __call__(self, clips: torch.Tensor,
+                 preprocessor: Optional[torch.nn.Module] = None
+                 ) -> torch.Tensor:
+        """Strongly augmented N x T x C x H x W ``clips``."""
+        return strong_augment(
+            clips, mean=getattr(preprocessor, 'mean', None),
+            std=getattr(preprocessor, 'std', None), jitter=self.jitter,
+            jitter_prob=self.jitter_prob, grayscale_prob=self.grayscale_prob,
+            blur_prob=self.blur_prob, blur_sigma=tuple(self.blur_sigma))
 
 
 def random_rescale(clips: torch.Tensor, ratio_range: Sequence[float],

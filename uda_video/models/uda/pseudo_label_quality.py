@@ -6,7 +6,7 @@ Cityscapes sequences); ``LoadClip`` gives every other frame an all-255 map. A
 sample whose ``gt_sem_seg`` is an offline pseudo label (``LoadPseudoLabel``:
 its ``seg_map_path`` is a pseudo-label file) carries no ground truth.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -29,6 +29,16 @@ def has_ground_truth(sample) -> bool:
                                          meta.get('frame_id', -1)))
 
 
+def key_frame_label(sample, size: Sequence[int]) -> torch.Tensor:
+    """H x W long labels of ``sample.gt_sem_seg`` (the key frame's) at
+    ``size`` (nearest-neighbour resize where it differs)."""
+    gt = sample.gt_sem_seg.data[0].long()
+    if tuple(gt.shape) != tuple(size):
+        gt = F.interpolate(gt[None, None].float(), size=tuple(size),
+                           mode='nearest')[0, 0].long()
+    return gt
+
+
 def target_ground_truth(samples: SampleList,
                         size: torch.Size) -> Optional[torch.Tensor]:
     """N x H x W ground truth of the key frames at ``size`` (255 where a
@@ -41,11 +51,7 @@ def target_ground_truth(samples: SampleList,
             maps.append(torch.full(tuple(size), IGNORE_INDEX,
                                    dtype=torch.long))
             continue
-        gt = s.gt_sem_seg.data[0].long().cpu()
-        if tuple(gt.shape) != tuple(size):
-            gt = F.interpolate(gt[None, None].float(), size=tuple(size),
-                               mode='nearest')[0, 0].long()
-        maps.append(gt)
+        maps.append(key_frame_label(s, size).cpu())
     return torch.stack(maps)
 
 

@@ -9,19 +9,9 @@ from typing import Optional, Tuple
 
 import torch
 
-from uda_video.ops import flow_warp, resize_flow
+from uda_video.ops import flow_warp, in_frame_mask, resize_flow
 
 IGNORE_INDEX = 255
-
-
-def _inside(flow: torch.Tensor) -> torch.Tensor:
-    """N x H x W bool: ``p + flow(p)`` lies inside the frame."""
-    _, _, h, w = flow.shape
-    xs = torch.arange(w, device=flow.device, dtype=flow.dtype).view(1, 1, w)
-    ys = torch.arange(h, device=flow.device, dtype=flow.dtype).view(1, h, 1)
-    x = xs + flow[:, 0]
-    y = ys + flow[:, 1]
-    return (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
 
 
 def warp_clip_probs(probs: torch.Tensor,
@@ -51,7 +41,7 @@ def warp_clip_probs(probs: torch.Tensor,
     flat = resize_flow(flows.flatten(0, 1).to(probs.dtype), (h, w))
     refs = probs[:, 1:].flatten(0, 1)
     warped = flow_warp(refs, flat, mode='bilinear', padding_mode='zeros')
-    valid = _inside(flat).view(n, t - 1, h, w)
+    valid = in_frame_mask(flat).view(n, t - 1, h, w)
     warped = torch.cat([probs[:, :1], warped.view(n, t - 1, k, h, w)], dim=1)
     valid = torch.cat([valid.new_ones(n, 1, h, w), valid], dim=1)
     return warped, valid

@@ -8,7 +8,7 @@ Pseudo labels of a target clip's key frame come from
   (``pseudo_labels.fused_predictions``), class-balanced thresholded
   (``pseudo_labels.threshold_pseudo_labels``, the rule offline rounds use);
   ``num_frames=1`` is single-frame class-balanced self-training;
-- ``'files'``: PNGs of an offline round of ``tools/gen_pseudo_labels.py``
+- ``'files'``: PNGs of an offline round of ``tools/misc/gen_pseudo_labels.py``
   (``{dir}/{video_id}/{frame_id:06d}.png``), loaded in the target pipeline by
   ``LoadPseudoLabel`` as the key frame's label map, so they follow the
   frame's resize, crop and flip; the samples' ``gt_sem_seg`` must come from
@@ -21,34 +21,35 @@ The student (the wrapped segmentor) is trained with cross entropy on them
 two-phase method starts from phase 1's checkpoint (``load_from``).
 
 Flow (N x (T-1) x 2 x H x W, key -> reference, conventions.md) is read from
-the target samples' ``gt_flow`` (precomputed files loaded by the dataset) or,
-with ``flow_estimator``, computed on the fly from the frames.
+the ``flow_source`` component: by default ``SampleFlow``, the target
+samples' ``gt_flow`` (precomputed files loaded by the dataset), or e.g.
+``ClassicalFlow`` computed on the fly from the frames.
 """
-from typing import Dict, Optional, Union
+from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
-from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.utils import SampleList
 
 from uda_video.datasets.transforms.labels import (is_pseudo_label_path,
                                                  pseudo_label_path)
-from uda_video.ops import resize_flow
+from ..flow import FlowSourceOwner, build_flow_source
 from uda_video.registry import MODELS
-from .base import ConfigType, UDASegmentor, segmentor_call, sub_wrapper
+from .base import ConfigType, UDASegmentor, check_choice, segmentor_call
 from .ema import EMATeacher
+from .losses import pseudo_label_loss
 from .pseudo_label_quality import pseudo_label_log_vars
-from .pseudo_labels import (IGNORE_INDEX, class_balanced_thresholds,
-                            fused_predictions, running_thresholds,
-                            threshold_pseudo_labels)
+from .pseudo_labels import (class_balanced_thresholds, fused_predictions,
+                            running_thresholds, threshold_pseudo_labels)
 
 __all__ = ['SelfTrainingUDA', 'pseudo_label_path', 'PSEUDO_SOURCES']
 
 PSEUDO_SOURCES = ('online', 'files', 'dataset')
+SAMPLE_FLOW = dict(type='SampleFlow')
 
 
 @MODELS.register_module()
-class SelfTrainingUDA(UDASegmentor):
+class SelfTrainingUDA(FlowSourceOwner, UDASegmentor):
     """Video (``num_frames > 1``) or image (``num_frames == 1``) self-training.
 
     Args:
@@ -63,10 +64,12 @@ class SelfTrainingUDA(UDASegmentor):
         threshold_momentum: 0 = this batch's thresholds; m > 0 = running
             thresholds ``m * old + (1 - m) * batch`` (a checkpointed buffer).
         ema_momentum: EMA momentum of the teacher.
-        flow_estimator: optional flow network config (MODELS); None = read
-            ``gt_flow`` from the target samples.
+        flow_source: flow source config (MODELS); None = ``SampleFlow``,
+            the ``gt_flow`` of the target samples. ``flow_estimator`` is its
+            old name (translated).
         pseudo_loss_weight: weight of the target cross entropy.
         source_loss_weight: weight of supervised source loss (0 = target only).
+        kwargs: ``data_preprocessor``, ``init_cfg`` of :class:`UDASegmentor`.
     """
 
     def __init__(self,
@@ -78,18 +81,14 @@ class SelfTrainingUDA(UDASegmentor):
                  consistency: bool = True,
                  threshold_momentum: float = 0.0,
                  ema_momentum: float = 0.999,
+                 flow_source: Optional[ConfigType] = None,
                  flow_estimator: Optional[ConfigType] = None,
                  pseudo_loss_weight: float = 1.0,
                  source_loss_weight: float = 0.0,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None) -> None:
+                 **kwargs) -> None:
         super().__init__(segmentor=segmentor,
-                         source_loss_weight=source_loss_weight,
-                         data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
-        if pseudo_labels not in PSEUDO_SOURCES:
-            raise ValueError(f'pseudo_labels must be one of {PSEUDO_SOURCES}, '
-                             f'got {pseudo_labels!r}')
+                         source_loss_weight=source_loss_weight, **kwargs)
+        check_choice('pseudo_labels', pseudo_labels, PSEUDO_SOURCES)
         self.num_frames = num_frames
         self.pseudo_source = pseudo_labels
         self.keep_fraction = keep_fraction
@@ -98,8 +97,9 @@ class SelfTrainingUDA(UDASegmentor):
         self.threshold_momentum = threshold_momentum
         self.pseudo_loss_weight = pseudo_loss_weight
         self.teacher = EMATeacher(self.segmentor, momentum=ema_momentum)
-        self.flow_estimator = (MODELS.build(flow_estimator)
-                               if flow_estimator is not None else None)
+        self.flow_source = build_flow_source(
+            flow_source, type(self).__name__, default=SAMPLE_FLOW,
+            flow_estimator=flow_estimator)
         num_classes = self.segmentor.out_channels
         self.register_buffer('class_thresholds',
                              torch.full((num_classes, ), float('nan')))
@@ -110,29 +110,9 @@ class SelfTrainingUDA(UDASegmentor):
         """N x (F-1) x 2 x H x W flows key -> reference at the input size."""
         if num_frames == 1:
             return None
-        size = clips.shape[-2:]
-        if self.flow_estimator is not None:
-            n = clips.size(0)
-            key = clips[:, :1].expand(-1, num_frames - 1, -1, -1, -1)
-            pairs = (key.flatten(0, 1), clips[:, 1:num_frames].flatten(0, 1))
-            with torch.no_grad():
-                flow = self.flow_estimator(*pairs)[0].float()
-            flow = resize_flow(flow, size)
-            return flow.view(n, num_frames - 1, 2, *size)
-        flows = []
-        for i, s in enumerate(samples):
-            flow = s.get('gt_flow', None)
-            if flow is None:
-                raise KeyError(
-                    f'target sample {i} ({s.metainfo.get("img_path")}) has no '
-                    'gt_flow: load precomputed flow in the target pipeline or '
-                    'configure flow_estimator')
-            flow = getattr(flow, 'data', flow)
-            if flow.size(0) < num_frames - 1:
-                raise ValueError(f'gt_flow of {s.metainfo.get("img_path")} has '
-                                 f'{flow.size(0)} flows; {num_frames - 1} needed')
-            flows.append(resize_flow(flow[:num_frames - 1].float(), size))
-        return torch.stack(flows).to(clips.device)
+        with torch.no_grad():
+            return self.flow_source.clip_flows(clips, samples,
+                                               num_frames - 1).float()
 
     @staticmethod
     @torch.no_grad()
@@ -180,7 +160,7 @@ class SelfTrainingUDA(UDASegmentor):
                 raise KeyError(f'target sample {i} '
                                f'({s.metainfo.get("img_path")}) has no '
                                'gt_sem_seg: point the target dataset at the '
-                               'pseudo labels of tools/gen_pseudo_labels.py')
+                               'pseudo labels of tools/misc/gen_pseudo_labels.py')
         return torch.stack([s.gt_sem_seg.data[0] for s in samples]).long()
 
     @staticmethod
@@ -206,24 +186,15 @@ class SelfTrainingUDA(UDASegmentor):
         return SelfTrainingUDA.dataset_pseudo_labels(samples)
 
     # ---- training ---------------------------------------------------------
-    def train_step(self, data: dict,
-                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
-                   ) -> Dict[str, torch.Tensor]:
-        seg_wrapper = sub_wrapper(optim_wrapper, 'segmentor')
-        # Teacher and student forward passes in the wrapper's context
-        # (autocast under AMP); backward and step outside it.
-        with seg_wrapper.optim_context(self.segmentor):
-            losses = self.train_losses(data)
-        return self.update(seg_wrapper, losses)
-
     def train_losses(self, data: dict) -> Dict[str, torch.Tensor]:
-        """The losses of one training batch (forward passes only)."""
+        """The losses of one training batch (teacher and student forward
+        passes, run by ``train_step`` in the optim wrapper's context)."""
         losses = {}
         if self.source_loss_weight > 0:
-            losses, _ = self.source_step(data, with_aux=True)
-        clips, samples = self.preprocess(data, 'target')
+            losses = super().train_losses(data)
         online = self.pseudo_source == 'online'
-        self.check_clip_sampling(samples, self.num_frames if online else 1)
+        clips, samples = self.target_step(data,
+                                          self.num_frames if online else 1)
         if online:
             labels = self.online_pseudo_labels(clips, samples)
             # Logged only: quality against the target ground truth where a
@@ -235,13 +206,7 @@ class SelfTrainingUDA(UDASegmentor):
         else:
             labels = self.dataset_pseudo_labels(samples).to(clips.device)
         student = self.frame_outputs(clips, 1)['seg'][:, 0]
-        student = F.interpolate(student, size=labels.shape[-2:],
-                                mode='bilinear', align_corners=False)
-        valid = labels != IGNORE_INDEX
-        if valid.any():
-            ce = F.cross_entropy(student, labels, ignore_index=IGNORE_INDEX)
-        else:  # nothing confident in this batch: a zero that keeps the graph
-            ce = student.sum() * 0.0
+        ce, kept = pseudo_label_loss(student, labels)
         losses['tgt.pseudo.loss'] = self.pseudo_loss_weight * ce
-        losses['tgt.pseudo.kept'] = valid.float().mean()
+        losses['tgt.pseudo.kept'] = kept
         return losses

@@ -10,22 +10,23 @@ from typing import Optional
 import torch
 from mmseg.utils import SampleList
 
+from ..flow import BaseFlowSource, SampleFlow
 from .pseudo_labels import IGNORE_INDEX, warp_clip_probs
 
 
 def require_flow(samples: SampleList, domain: str, owner: str,
-                 has_estimator: bool = False) -> None:
-    """KeyError naming the config key when a sample of ``domain`` has no
-    ``gt_flow`` and no flow estimator is configured."""
-    if has_estimator:
+                 flow_source: BaseFlowSource) -> None:
+    """KeyError naming the config keys when ``flow_source`` reads the
+    samples' flow (``SampleFlow``) and a sample of ``domain`` has none."""
+    if not isinstance(flow_source, SampleFlow):
         return
     for i, s in enumerate(samples):
-        if s.get('gt_flow', None) is None:
+        if s.get(flow_source.key, None) is None:
             raise KeyError(
                 f'{owner} needs flow between the frames of each {domain} clip, '
                 f'but {domain} sample {i} ({s.metainfo.get("img_path")}) has '
                 f'no gt_flow: set train_dataloader.dataset.{domain}.load_flow='
-                'True (precomputed flow files) or model.flow_estimator')
+                'True (precomputed flow files) or model.flow_source')
 
 
 def temporal_pair(probs: torch.Tensor,

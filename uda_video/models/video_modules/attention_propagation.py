@@ -5,7 +5,7 @@ last N frames, each computed by a different path (sub-network). The query
 comes from the current frame; keys and values from each earlier frame; the
 attention runs at a resolution reduced by ``downsample``.
 """
-from typing import Dict, Sequence
+from typing import Dict
 
 import torch
 import torch.nn as nn
@@ -104,9 +104,3 @@ class AttentionPropagation(nn.Module):
                                     align_corners=False)
             slots.append(out)
         return torch.cat(slots, dim=1)
-
-    def forward_sequence(self, feats: Sequence[torch.Tensor],
-                         paths: Sequence[int]) -> torch.Tensor:
-        """``feats[0]``/``paths[0]`` is the current frame, the rest earlier ones."""
-        return self.forward(feats[0], paths[0],
-                            dict(zip(paths[1:], feats[1:])))

@@ -6,17 +6,11 @@
 #include <cuda_runtime.h>
 
 #include "kernels_impl.h"
+#include "launch.h"
 #include "ops.h"
 
 namespace uda_video {
 namespace {
-
-constexpr int kThreads = 256;
-
-inline int num_blocks(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(blocks < (1 << 30) ? blocks : (1 << 30));
-}
 
 // One thread per output element (N x D*D x H x W), looping over channels.
 template <typename T>
@@ -25,8 +19,7 @@ __global__ void correlation_forward_kernel(const T *__restrict__ f1,
                                            T *__restrict__ out, int64_t total,
                                            int64_t c, int64_t h, int64_t w,
                                            int radius, int stride) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-       i < total; i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+  UDA_VIDEO_KERNEL_LOOP(i, total)
     impl::correlation_forward_element(f1, f2, out, i, c, h, w, radius, stride);
 }
 
@@ -37,8 +30,7 @@ __global__ void correlation_backward_kernel(
     const T *__restrict__ f2, T *__restrict__ grad_f1,
     T *__restrict__ grad_f2, int64_t total, int64_t c, int64_t h, int64_t w,
     int radius, int stride) {
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-       i < total; i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+  UDA_VIDEO_KERNEL_LOOP(i, total)
     impl::correlation_backward_element(grad_out, f1, f2, grad_f1, grad_f2, i,
                                        c, h, w, radius, stride);
 }
@@ -53,10 +45,8 @@ cudaError_t correlation_forward_launch(const T *f1, const T *f2, T *out,
   const int radius = max_displacement / stride;
   const int64_t d = 2 * radius + 1;
   const int64_t total = n * d * d * h * w;
-  if (total == 0) return cudaSuccess;
-  correlation_forward_kernel<T><<<num_blocks(total), kThreads, 0, stream>>>(
-      f1, f2, out, total, c, h, w, radius, stride);
-  return cudaGetLastError();
+  return launch::launch_1d(correlation_forward_kernel<T>, total, stream,
+                           f1, f2, out, total, c, h, w, radius, stride);
 }
 
 template <typename T>
@@ -67,10 +57,9 @@ cudaError_t correlation_backward_launch(const T *grad_out, const T *f1,
                                         int stride, cudaStream_t stream) {
   const int radius = max_displacement / stride;
   const int64_t total = n * c * h * w;
-  if (total == 0) return cudaSuccess;
-  correlation_backward_kernel<T><<<num_blocks(total), kThreads, 0, stream>>>(
-      grad_out, f1, f2, grad_f1, grad_f2, total, c, h, w, radius, stride);
-  return cudaGetLastError();
+  return launch::launch_1d(correlation_backward_kernel<T>, total, stream,
+                           grad_out, f1, f2, grad_f1, grad_f2, total, c, h, w,
+                           radius, stride);
 }
 
 #define UDA_VIDEO_INSTANTIATE(T)                                             \

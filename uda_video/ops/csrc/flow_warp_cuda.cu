@@ -6,17 +6,11 @@
 #include <cuda_runtime.h>
 
 #include "kernels_impl.h"
+#include "launch.h"
 #include "ops.h"
 
 namespace uda_video {
 namespace {
-
-constexpr int kThreads = 256;
-
-inline int num_blocks(int64_t n) {
-  const int64_t blocks = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(blocks < (1 << 30) ? blocks : (1 << 30));
-}
 
 template <typename T>
 __global__ void flow_warp_forward_kernel(const T *__restrict__ x,
@@ -25,8 +19,7 @@ __global__ void flow_warp_forward_kernel(const T *__restrict__ x,
                                          int64_t c, int64_t h, int64_t w,
                                          bool border) {
   const int64_t total = n * h * w;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-       i < total; i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+  UDA_VIDEO_KERNEL_LOOP(i, total)
     impl::flow_warp_forward_element(x, flow, out, i, c, h, w, border);
 }
 
@@ -37,8 +30,7 @@ __global__ void flow_warp_backward_kernel(
     T *__restrict__ grad_flow, int64_t n, int64_t c, int64_t h, int64_t w,
     bool border) {
   const int64_t total = n * h * w;
-  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-       i < total; i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+  UDA_VIDEO_KERNEL_LOOP(i, total)
     impl::flow_warp_backward_element(grad_out, x, flow, grad_x, grad_flow, i,
                                      c, h, w, border);
 }
@@ -51,10 +43,8 @@ cudaError_t flow_warp_forward_launch(const T *x, const T *flow, T *out,
                                      int64_t w, bool border,
                                      cudaStream_t stream) {
   const int64_t total = n * h * w;
-  if (total == 0) return cudaSuccess;
-  flow_warp_forward_kernel<T><<<num_blocks(total), kThreads, 0, stream>>>(
-      x, flow, out, n, c, h, w, border);
-  return cudaGetLastError();
+  return launch::launch_1d(flow_warp_forward_kernel<T>, total, stream,
+                           x, flow, out, n, c, h, w, border);
 }
 
 template <typename T>
@@ -64,10 +54,9 @@ cudaError_t flow_warp_backward_launch(const T *grad_out, const T *x,
                                       int64_t w, bool border,
                                       cudaStream_t stream) {
   const int64_t total = n * h * w;
-  if (total == 0) return cudaSuccess;
-  flow_warp_backward_kernel<T><<<num_blocks(total), kThreads, 0, stream>>>(
-      grad_out, x, flow, grad_x, grad_flow, n, c, h, w, border);
-  return cudaGetLastError();
+  return launch::launch_1d(flow_warp_backward_kernel<T>, total, stream,
+                           grad_out, x, flow, grad_x, grad_flow, n, c, h, w,
+                           border);
 }
 
 #define UDA_VIDEO_INSTANTIATE(T)                                             \

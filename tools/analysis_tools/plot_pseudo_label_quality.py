@@ -1,6 +1,6 @@
 """Pseudo-label precision, coverage and mIoU over training iterations.
 
-    python tools/plot_pseudo_label_quality.py WORK_DIR [WORK_DIR ...]
+    python tools/analysis_tools/plot_pseudo_label_quality.py WORK_DIR [WORK_DIR ...]
         --out pl_quality.png [--keys pl.precision pl.coverage pl.mIoU]
 
 Each argument is a training work dir (its ``*/vis_data/scalars.json``, runs

@@ -1,27 +1,16 @@
 """Per-frame speed, size and compute of a segmentor on one video.
 
-    python tools/benchmark.py CONFIG [--checkpoint C] --frames N --out FILE.json
-        [--warmup 10] [--shape H W] [--device cpu|cuda]
-        [--input-format auto|image|clip] [--cfg-options KEY=VALUE ...]
-
-Frames of one synthetic video (a random texture panning one pixel per frame,
-uint8, at --shape or the config's ``crop_size``) go through
+What ``tools/analysis_tools/benchmark.py`` measures: frames of one synthetic
+video (a random texture panning one pixel per frame, uint8) go through
 ``model.test_step`` one at a time and in order, as the video test loop feeds
 them, so image segmentors and stateful video segmentors (DFF, Clockwork,
-TDNet) are measured alike. Warm-up frames run first as another video. After
-each frame the segmentor's ``last_frame_was_key`` (when it has one) sorts the
-frame into key / non-key statistics.
-
-FILE.json holds: latency_ms {mean, p50, p95} over all frames and per kind
-(key / non_key, with counts), fps (1000 / mean latency), params, flops per
-frame (mean and per kind; multiply-adds of Conv/ConvTranspose/Linear layers
-counted by forward hooks in a separate pass, 1 MAC = 1 FLOP as mmengine's
-counter), peak memory (CUDA max_memory_allocated, or the process' peak RSS on
-CPU) and the settings of the run.
+TDNet) are measured alike. After each frame the segmentor's
+``last_frame_was_key`` (when it has one) sorts the frame into key / non-key
+statistics. FLOPs are multiply-adds of Conv/ConvTranspose/Linear layers
+counted by forward hooks in a separate pass (1 MAC = 1 FLOP, as mmengine's
+counter); peak memory is CUDA's max_memory_allocated or the process' peak RSS
+on CPU.
 """
-import argparse
-import json
-import os
 import os.path as osp
 import resource
 import sys
@@ -31,9 +20,10 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
 from mmseg.structures import SegDataSample
 
 from uda_video.registry import MODELS
@@ -186,17 +176,33 @@ def benchmark(model: nn.Module, frames: Sequence[torch.Tensor],
     return result
 
 
-def build_model(cfg: Config, checkpoint: Optional[str],
-                device: torch.device) -> nn.Module:
+def load_tool_config(config: str, cfg_options: Optional[dict] = None
+                     ) -> Config:
+    """``config`` with ``cfg_options`` merged, every module registered and
+    its ``default_scope`` (uda_video when unset) made the default one."""
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get('default_scope', 'uda_video'))
+    return cfg
+
+
+def build_eval_model(cfg: Config, checkpoint: Optional[str] = None,
+                     device: Optional[torch.device] = None) -> nn.Module:
+    """``cfg.model`` in eval mode on ``device`` (default: cuda when
+    available), SyncBN reverted to BN, weights from ``checkpoint`` (a
+    FileNotFoundError names a missing one) or ``init_weights()``."""
     model = MODELS.build(cfg.model)
-    model = revert_sync_batchnorm(model)
     if checkpoint:
-        from mmengine.runner import load_checkpoint
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
         load_checkpoint(model, checkpoint, map_location='cpu')
     else:
         model.init_weights()
+    model = revert_sync_batchnorm(model)
+    if device is None:
+        device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     return model.to(device).eval()
 
 
@@ -207,68 +213,39 @@ def wants_clips(model: nn.Module, input_format: str) -> bool:
     return 'clip' in name.lower()
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Benchmark a segmentor frame by frame on one video')
-    parser.add_argument('config')
-    parser.add_argument('--checkpoint', default=None)
-    parser.add_argument('--frames', type=int, required=True,
-                        help='measured frames')
-    parser.add_argument('--out', required=True, help='output .json file')
-    parser.add_argument('--warmup', type=int, default=10)
-    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
-                        default=None, help="default: the config's crop_size")
-    parser.add_argument('--device', default=None,
-                        help='cpu or cuda (default: cuda when available)')
-    parser.add_argument('--input-format', choices=['auto', 'image', 'clip'],
-                        default='auto',
-                        help='frames as 3xHxW images or 1x3xHxW clips '
-                        '(auto: clips when the data preprocessor is a clip one)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args(argv)
-    if args.frames < 1 or args.warmup < 0:
-        parser.error('--frames must be >= 1 and --warmup >= 0')
-    return args
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'uda_video'))
-    device = torch.device(args.device or (
+def run_benchmark(config: str, frames: int, checkpoint: Optional[str] = None,
+                  warmup: int = 10, shape: Optional[Sequence[int]] = None,
+                  device: Optional[str] = None, input_format: str = 'auto',
+                  cfg_options: Optional[dict] = None,
+                  progress: bool = False) -> dict:
+    """Everything ``tools/analysis_tools/benchmark.py`` writes for a config
+    (the tool's docstring): the settings of the run, ``params`` and the
+    statistics of :func:`benchmark` over ``frames`` frames of
+    :func:`synthetic_video` at ``shape`` (H, W; default the config's
+    ``crop_size``, a KeyError naming the config when it has none)."""
+    if frames < 1 or warmup < 0:
+        raise ValueError(f'frames must be >= 1 and warmup >= 0, got '
+                         f'{frames} and {warmup}')
+    cfg = load_tool_config(config, cfg_options)
+    device = torch.device(device or (
         'cuda' if torch.cuda.is_available() else 'cpu'))
-    shape = args.shape or cfg.get('crop_size', None)
+    shape = shape or cfg.get('crop_size', None)
     if shape is None:
-        raise KeyError(f'{args.config} has no crop_size: pass --shape H W')
+        raise KeyError(f'{config} has no crop_size: pass --shape H W')
     height, width = int(shape[0]), int(shape[1])
     preprocessor = cfg.model.get('data_preprocessor', None)
     if preprocessor is not None and preprocessor.get('size') is not None:
         preprocessor.size = (height, width)  # no padding beyond the frames
-    model = build_model(cfg, args.checkpoint, device)
-    clip = wants_clips(model, args.input_format)
-    frames = synthetic_video(args.frames, height, width)
-    result = dict(config=args.config, checkpoint=args.checkpoint,
+    model = build_eval_model(cfg, checkpoint, device)
+    clip = wants_clips(model, input_format)
+    video = synthetic_video(frames, height, width)
+    result = dict(config=config, checkpoint=checkpoint,
                   device=str(device), shape=[height, width],
-                  frames=args.frames, warmup=args.warmup,
+                  frames=frames, warmup=warmup,
                   input_format='clip' if clip else 'image',
                   params=int(sum(p.numel() for p in model.parameters())),
                   flops_convention='Conv/ConvTranspose/Linear multiply-adds '
                   '(1 MAC = 1 FLOP)')
-    result.update(benchmark(model, frames, args.warmup, clip, device,
-                            progress=sys.stdout.isatty()))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(result, f, indent=2)
-    lat = result['latency_ms']
-    print(f'{args.config}: {result["fps"]:.2f} fps, latency mean '
-          f'{lat["mean"]:.1f} ms p50 {lat["p50"]:.1f} p95 {lat["p95"]:.1f}, '
-          f'{result["params"] / 1e6:.2f} M params, '
-          f'{result["flops_per_frame"] / 1e9:.3f} GFLOPs/frame -> {args.out}')
+    result.update(benchmark(model, video, warmup, clip, device,
+                            progress=progress))
     return result
-
-
-if __name__ == '__main__':
-    sys.exit(0 if main() else 1)

@@ -1,6 +1,6 @@
 """Convert the field's DeepLab-v2 checkpoints (and torchvision's ResNet) for a config.
 
-    python tools/convert_checkpoint.py SRC DST [--config CONFIG]
+    python tools/model_converters/convert_checkpoint.py SRC DST [--config CONFIG]
         [--layout {auto,deeplabv2,deeplabv2-imagenet,torchvision}]
         [--drop-aux] [--fold-score-fusion] [--cfg-options k=v ...]
 
@@ -14,14 +14,12 @@ segmentor checkpoint (for tools/test.py or load_from); initialisations a
 prefix='backbone.')``.
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from mmengine.config import DictAction  # noqa: E402
+from mmengine.config import DictAction
 
-from uda_video.models.utils.convert import (  # noqa: E402
-    LAYOUTS, CheckpointMismatchError, convert_checkpoint)
+from uda_video.models.utils.convert import (LAYOUTS, CheckpointMismatchError,
+                                            convert_checkpoint)
 
 DEFAULT_CONFIG = 'configs/_base_/models/deeplabv2-caffe_r101-d8.py'
 

@@ -1,6 +1,6 @@
 """Mean and spread over seeds of the results tables that tools/demo.py writes.
 
-    python tools/aggregate_seeds.py work_dirs/table_s0/results.json \
+    python tools/analysis_tools/aggregate_seeds.py work_dirs/table_s0/results.json \
         work_dirs/table_s1/results.json work_dirs/table_s2/results.json \
         [--metrics mIoU svpq_all] [--out FILE.json]
 

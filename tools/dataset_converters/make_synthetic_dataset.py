@@ -1,6 +1,6 @@
 """Generate the synthetic Sim2Real video benchmark (see datasets/README.md).
 
-    python tools/make_synthetic_dataset.py --out data/synthetic \
+    python tools/dataset_converters/make_synthetic_dataset.py --out data/synthetic \
         [--videos 24] [--frames 30] [--height 128] [--width 256] [--seed 0]
 """
 import argparse

@@ -1,4 +1,4 @@
-"""Training hooks of the UDA methods."""
+"""The EMA teacher hook of the UDA methods."""
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 

@@ -1,10 +1,12 @@
-"""Frozen teacher models loaded from a config and a checkpoint.
+"""Frozen models loaded from a config and a checkpoint.
 
-A teacher (a deep segmentor for distillation, or a pretrained flow network) is
-built from its model config, loaded with mmengine's ``load_checkpoint`` and
-frozen: eval mode, no gradients. It is held in a :class:`FrozenModel`, outside
-the student's module tree, so the student's checkpoints, optimizer and
-``train()`` calls never touch it.
+A frozen model (a deep segmentor a student distils from, or a pretrained flow
+network) is built from its model config, loaded with mmengine's
+``load_checkpoint`` and frozen: eval mode, no gradients. It is held in a
+:class:`FrozenModel`, outside its owner's module tree, so the owner's
+checkpoints, optimizer and ``train()`` calls never touch it. (The EMA teacher
+of self-training, ``uda/ema.py``, is a different thing: trained weights
+averaged inside the owner's module tree.)
 """
 import os.path as osp
 from typing import Callable, Union
@@ -21,15 +23,15 @@ def _model_cfg(config: Union[str, dict]) -> dict:
     """A model config from a config file path (its ``model``) or a dict."""
     if isinstance(config, str):
         if not osp.isfile(config):
-            raise FileNotFoundError(f'teacher config {config} does not exist')
+            raise FileNotFoundError(f'model config {config} does not exist')
         cfg = Config.fromfile(config)
         if 'model' not in cfg:
-            raise KeyError(f'teacher config {config} has no "model" key')
+            raise KeyError(f'model config {config} has no "model" key')
         return cfg.model
     if isinstance(config, (dict, ConfigDict)):
         return config
-    raise TypeError('teacher config must be a config file path or a model '
-                    f'dict, got {type(config).__name__}')
+    raise TypeError('frozen model config must be a config file path or a '
+                    f'model dict, got {type(config).__name__}')
 
 
 def load_frozen_model(config: Union[str, dict], checkpoint: str) -> nn.Module:
@@ -45,11 +47,11 @@ def load_frozen_model(config: Union[str, dict], checkpoint: str) -> nn.Module:
         ValueError: keys missing from or unexpected in the checkpoint, named.
     """
     if not isinstance(checkpoint, str) or not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'teacher checkpoint {checkpoint!r} does not '
-                                'exist')
+        raise FileNotFoundError(f'frozen model checkpoint {checkpoint!r} does '
+                                'not exist')
     from mmengine.runner import load_checkpoint  # heavy: import on use
     model = MODELS.build(_model_cfg(config))
-    # The teacher only runs in eval mode, where SyncBN equals BN.
+    # A frozen model only runs in eval mode, where SyncBN equals BN.
     model = revert_sync_batchnorm(model)
     ckpt = load_checkpoint(
         model, checkpoint, map_location='cpu', strict=False, logger='silent')
@@ -62,7 +64,7 @@ def load_frozen_model(config: Union[str, dict], checkpoint: str) -> nn.Module:
     unexpected = sorted(loaded - expected)
     if missing or unexpected:
         raise ValueError(
-            f'checkpoint {checkpoint} does not match the teacher model: '
+            f'checkpoint {checkpoint} does not match the frozen model: '
             f'missing keys {missing[:20]}{" ..." if len(missing) > 20 else ""}'
             f' ({len(missing)}); unexpected keys {unexpected[:20]}'
             f'{" ..." if len(unexpected) > 20 else ""} ({len(unexpected)})')
@@ -102,8 +104,9 @@ class FrozenModel:
         with torch.no_grad():
             return fn(self.module, *args)
 
-def build_frozen_teacher(config: Union[str, dict],
-                         checkpoint: str) -> FrozenModel:
+
+def build_frozen_model(config: Union[str, dict],
+                       checkpoint: str) -> FrozenModel:
     """:func:`load_frozen_model` wrapped in a :class:`FrozenModel`."""
     return FrozenModel(load_frozen_model(config, checkpoint))
 

@@ -1,6 +1,6 @@
 """Video panoptic quality of a Cityscapes-VPS submission (drop-in evaluation CLI).
 
-    python tools/eval_vpq.py --submit-dir D --truth-dir T --pan-gt-json-file J
+    python tools/analysis_tools/eval_vpq.py --submit-dir D --truth-dir T --pan-gt-json-file J
                              [--out FILE.json] [--official-compat]
 
 D holds pred.json and pan_pred/<image id>.png; T the ground-truth panoptic PNGs
@@ -21,9 +21,7 @@ import os
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from uda_video.evaluation.cityscapes_vps import \
-    evaluate_vps_submission  # noqa: E402
+from uda_video.evaluation.cityscapes_vps import evaluate_vps_submission
 
 
 def parse_args(argv=None):

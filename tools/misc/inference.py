@@ -1,14 +1,14 @@
 """Segment a video (a folder of frames or a video file) with a trained model.
 
-    python tools/inference.py CONFIG CHECKPOINT INPUT --out OUT [OUT ...]
+    python tools/misc/inference.py CONFIG CHECKPOINT INPUT --out OUT [OUT ...]
                               [--out-labels DIR] [--opacity 0.5] [--fps 10]
                               [--device cpu] [--video-id NAME]
                               [--glob PATTERN] [--cfg-options ...]
 
 Any checkpoint of a config works: per-frame segmentors, video segmentors
 (DFF, Clockwork, TDNet, TCD students, ...), UDA models and plug-ins (the
-config's ``custom_imports``). The checkpoint must match the model key for
-key (missing/extra keys are named). INPUT is a folder of frames (sorted by
+config's ``custom_imports``; ``PYTHONPATH=.`` for projects/). The checkpoint
+must match the model key for key (missing/extra keys are named). INPUT is a folder of frames (sorted by
 name: .png .jpg .jpeg .bmp; ``--glob`` keeps the names matching a pattern,
 e.g. one sequence of a Cityscapes city folder) or a video file (anything
 OpenCV reads). Each frame goes through the config's test pipeline
@@ -32,12 +32,9 @@ import cv2
 import numpy as np
 from mmengine.config import DictAction
 
-# Plug-ins under projects/ are imported by the config's custom_imports.
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from uda_video.apis import (FrameSink, blend, init_segmenter,  # noqa: E402
-                            read_frames, segment_video)
-from uda_video.visualization import colorize_labels  # noqa: E402
+from uda_video.apis import (FrameSink, blend, init_segmenter, read_frames,
+                            segment_video)
+from uda_video.visualization import colorize_labels
 
 
 def parse_args():
