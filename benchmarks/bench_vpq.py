@@ -41,8 +41,7 @@ from os import path as osp
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from uda_video.evaluation.functional import (  # noqa: E402
+from uda_video.evaluation.functional import (
     encoded_segment_table, joint_histogram, video_pq_stats, vpq_results)
 
 NUM_CLASSES = 19

@@ -48,7 +48,7 @@ METHODS = {
     'target-oracle':
     ('configs/synthetic/target-oracle_deeplabv2_r18-half-d8_synthetic.py', None),
 }
-DEMO_METHODS = ['source-only', 'VAT', 'VAT->VST']
+DEMO_METHODS = ['source-only', 'VAT', 'VAT->VST', 'video-DACS']
 # The video segmentors adapted through the UDA <-> segmentor seam: name ->
 # (config folder, network part of the config names). Each has a config per
 # method prefix below; `--segmentor NAME` trains those instead of METHODS.
@@ -230,10 +230,14 @@ def main():
     teacher = None
     if args.segmentor in TEACHERS:
         work = osp.join(args.work_dir, 'teacher')
-        print(f'\n[demo] train the teacher of {args.segmentor} on the '
-              f'source ({args.iters} iterations) -> {work}', flush=True)
-        _, teacher = train_stage(TEACHERS[args.segmentor], args.iters, work,
-                                 args.seed)
+        teacher = osp.join(work, f'iter_{args.iters}.pth')
+        if osp.isfile(teacher):  # a finished teacher of this work dir
+            print(f'[demo] the teacher of {args.segmentor}: {teacher}')
+        else:
+            print(f'\n[demo] train the teacher of {args.segmentor} on the '
+                  f'source ({args.iters} iterations) -> {work}', flush=True)
+            _, teacher = train_stage(TEACHERS[args.segmentor], args.iters,
+                                     work, args.seed)
     for i, name in enumerate(stages):
         config, parent = methods[name]
         work = osp.join(args.work_dir, name.replace('->', '2'))
