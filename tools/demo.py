@@ -8,8 +8,9 @@ baselines, VAT, VST alone, VAT->VST and the target-trained oracle); a method
 whose config starts from another's checkpoint trains that one first.
 
 1. generates the benchmark with tools/dataset_converters/make_synthetic_dataset.py (defaults) when absent;
-2. trains source-only, VAT (phase 1) and VAT->VST (phase 2 from VAT's final
-   checkpoint), each for ``--iters`` iterations with tools/train.py;
+2. trains source-only, VAT (phase 1), VAT->VST (phase 2 from VAT's final
+   checkpoint) and video DACS, each for ``--iters`` iterations with
+   tools/train.py;
 3. evaluates each final checkpoint (never a val scan) on the target val frames
    (mIoU; VPQ too when the VPQMetric is registered) and prints a table;
 4. writes ``demo_figure.png`` in the work dir: a few target frames, their
