@@ -71,3 +71,25 @@ def test_tc_metric_runs_a_flow_source_on_the_frames(tmp_path):
     torch.testing.assert_close(flow,
                                torch.from_numpy(expected).permute(2, 0, 1))
     assert float(flow[0, 8:-8, 8:-8].median()) > 2  # the scene moved right
+
+
+def test_exact_loader_of_the_tools_renames_old_flow_keys(tmp_path):
+    """tools/misc/inference.py and the demo figure check key sets before
+    loading: an old ``flow_net.*`` checkpoint passes, a foreign key does
+    not."""
+    import pytest
+
+    from uda_video.apis.inference import (CheckpointMismatchError,
+                                          load_state_dict_exactly)
+    torch.manual_seed(0)
+    trained = build_model(DFF).eval()
+    ckpt = old_dff_checkpoint(trained, tmp_path / 'old_dff.pth')
+    fresh = build_model(DFF).eval()
+    load_state_dict_exactly(fresh, ckpt)
+    for k, v in trained.state_dict().items():
+        assert torch.equal(v, fresh.state_dict()[k]), k
+    state = torch.load(ckpt)['state_dict']
+    state['flow_other.weight'] = torch.zeros(1)
+    torch.save(dict(state_dict=state, meta={}), str(tmp_path / 'bad.pth'))
+    with pytest.raises(CheckpointMismatchError, match='flow_other.weight'):
+        load_state_dict_exactly(build_model(DFF), str(tmp_path / 'bad.pth'))
