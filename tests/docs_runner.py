@@ -45,12 +45,13 @@ import traceback
 
 # 4 videos (3 train, 1 val) of 30 frames (the configs' Cityscapes snippet
 # length) at 64 x 128.
-TINY_BENCHMARK = ['--videos', '4', '--height', '64', '--width', '128']
+TINY_BENCHMARK = ['--videos', '4', '--height', '64', '--width', '128',
+                  '--pretrain-videos', '2']
 SMOKE_ARGS = {
     'tools/analysis_tools/benchmark.py': ['--frames', '2', '--warmup', '1',
                            '--shape', '64', '128'],
     'tools/analysis_tools/tune_clock.py': ['--frames', '10', '--steps', '2'],
-    'tools/demo.py': ['--iters', '1'],
+    'tools/demo.py': ['--iters', '1', '--pretrain-iters', '1'],
     'tools/dataset_converters/make_synthetic_dataset.py': TINY_BENCHMARK,
 }
 SMOKE_TRAIN = ['train_cfg.max_iters=1', 'default_hooks.checkpoint.interval=1',

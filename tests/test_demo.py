@@ -50,3 +50,52 @@ def test_stage_config_shortens_the_schedule_and_sets_the_teacher(tmp_path):
     assert set(cfg.param_scheduler) == {'segmentor', 'discriminator'}
     assert all(s[0]['end'] == 7 for s in cfg.param_scheduler.values())
     assert cfg.val_dataloader is None
+
+
+def _strings(value):
+    """(key, string) pairs anywhere in a config dict."""
+    if isinstance(value, dict):
+        out = []
+        for key, v in value.items():
+            out += [(key, v)] if isinstance(v, str) else _strings(v)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [p for v in value for p in _strings(v)]
+    return []
+
+
+def test_stage_config_starts_the_backbone_from_the_pretrained_checkpoint(
+        tmp_path):
+    import torch
+    from mmengine.registry import DefaultScope
+
+    from uda_video.registry import MODELS
+    from uda_video.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope('uda_video'):
+        # A checkpoint of the pretraining config's network, as tools/train.py
+        # writes it (state_dict with backbone.* and decode_head.* keys).
+        pre = MODELS.build(Config.fromfile(
+            osp.join(REPO, demo.PRETRAIN_CONFIG)).model)
+        ckpt = str(tmp_path / 'pre.pth')
+        torch.save(dict(state_dict=pre.state_dict()), ckpt)
+        for name, owner in (('VAT', 'segmentor.backbone'),
+                            ('target-oracle', 'backbone')):
+            path = demo.stage_config(demo.METHODS[name][0], 5,
+                                     str(tmp_path / name), pretrained=ckpt,
+                                     data=str(tmp_path / 'bench'))
+            cfg = Config.fromfile(path)
+            model = MODELS.build(cfg.model)
+            model.init_weights()
+            backbone = model.get_submodule(owner)
+            for key, value in backbone.state_dict().items():
+                assert torch.equal(value, pre.state_dict()['backbone.' + key]), key
+            # Every data path reads the benchmark given, none the default.
+            strings = _strings(cfg.to_dict())
+            roots = [v for k, v in strings if k == 'data_root']
+            assert roots and all(r.startswith(str(tmp_path / 'bench'))
+                                 for r in roots), roots
+            assert not [v for _, v in strings if 'data/synthetic' in v]
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        demo.stage_config(demo.METHODS['VAT'][0], 5, str(tmp_path / 'x'),
+                          pretrained=str(tmp_path / 'missing.pth'))

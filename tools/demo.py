@@ -2,12 +2,15 @@
 
     python tools/demo.py [--iters N] [--work-dir work_dirs/demo]
                          [--methods NAME ...] [--seed S] [--segmentor NAME]
+                         [--data data/synthetic] [--pretrained PATH|none]
 
 ``--methods all`` trains every row of the results table (source-only, the image
 baselines, VAT, VST alone, VAT->VST and the target-trained oracle); a method
 whose config starts from another's checkpoint trains that one first.
 
-1. generates the benchmark with tools/dataset_converters/make_synthetic_dataset.py (defaults) when absent;
+1. generates the benchmark with tools/dataset_converters/make_synthetic_dataset.py (defaults) in
+   ``--data`` when absent, and trains the shared backbone initialisation on its
+   pretraining domain (PRETRAIN_CONFIG) when ``--pretrained`` is absent;
 2. trains source-only, VAT (phase 1), VAT->VST (phase 2 from VAT's final
    checkpoint) and video DACS, each for ``--iters`` iterations with
    tools/train.py;
@@ -25,13 +28,17 @@ import argparse
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CFG_DIR = 'configs/uda/synthetic'
 DATA = 'data/synthetic'  # where the synthetic configs read the benchmark
+# The stand-in for ImageNet initialisation, trained once and reused by every
+# method of METHODS (its backbone part).
+PRETRAIN_CONFIG = ('configs/synthetic/'
+                   'pretrain_deeplabv2_r18-half-d8_synthetic-pretrain.py')
+PRETRAIN_ITERS = 2000
+PRETRAINED = 'work_dirs/pretrained/deeplabv2_r18-half-d8_synthetic-pretrain.pth'
 # name -> (config, the method whose final checkpoint starts it)
 METHODS = {
     'source-only': (f'{CFG_DIR}/source-only-uda_deeplabv2_r18-half-d8_synthetic.py', None),
@@ -102,7 +109,7 @@ def resolve_methods(names, methods=METHODS):
 def parse_args():
     parser = argparse.ArgumentParser(description='Sim2Real video UDA demo')
     parser.add_argument('--iters', type=int,
-                        default=int(os.environ.get('DEMO_ITERS', 1000)),
+                        default=int(os.environ.get('DEMO_ITERS', 600)),
                         help='training iterations per stage')
     parser.add_argument('--work-dir', default=os.environ.get(
         'DEMO_WORK_DIR', 'work_dirs/demo'))
@@ -115,6 +122,16 @@ def parse_args():
         help='train the adapted configs of this video segmentor (methods '
         f'among {list(SEGMENTOR_METHODS)}) and measure their speed')
     parser.add_argument(
+        '--data', default=DATA,
+        help='benchmark root the configs read (generated when absent)')
+    parser.add_argument(
+        '--pretrained', default=PRETRAINED,
+        help='checkpoint whose backbone initialises every method of the '
+        'table (trained on the pretraining domain when absent); none = '
+        'random initialisation')
+    parser.add_argument('--pretrain-iters', type=int, default=PRETRAIN_ITERS,
+                        help='iterations of the pretraining (when it runs)')
+    parser.add_argument(
         '--eval', nargs=3, metavar=('CONFIG', 'CHECKPOINT', 'OUT_JSON'),
         help='(internal) evaluate one checkpoint in this process; each '
         'stage runs it in a fresh process')
@@ -123,26 +140,27 @@ def parse_args():
 
 def run(cmd):
     """Run a tool of the repo, streaming its output (the progress)."""
-    print('$ ' + ' '.join(cmd), flush=True)
-    # The repository first on the path: projects/ plug-ins import from it.
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [REPO] + [p for p in [os.environ.get('PYTHONPATH')] if p]))
-    subprocess.run([sys.executable] + cmd, cwd=REPO, check=True, env=env)
+    from uda_video.apis.run_tool import run_repo_tool
+    run_repo_tool(cmd, REPO)
 
 
-def train_stage(config, iters, work, seed, load_from=None, teacher=None):
+def train_stage(config, iters, work, seed, load_from=None, teacher=None,
+                pretrained=None, data=DATA):
     """Train ``config`` for ``iters``; returns (stage config, checkpoint)."""
-    cfg = stage_config(config, iters, work, load_from, seed, teacher)
+    cfg = stage_config(config, iters, work, load_from, seed, teacher,
+                       pretrained, data)
     run(['tools/train.py', cfg, '--work-dir', work])
     return cfg, osp.join(work, f'iter_{iters}.pth')
 
 
 def stage_config(config, iters, work_dir, load_from=None, seed=0,
-                 teacher=None):
+                 teacher=None, pretrained=None, data=DATA):
     """Write ``work_dir/stage.py``: ``config`` shortened to ``iters``.
 
     ``teacher``: a checkpoint for the adapted segmentor's distillation
-    teacher (``model.segmentor.teacher_checkpoint``).
+    teacher (``model.segmentor.teacher_checkpoint``). ``pretrained``: a
+    checkpoint whose ``backbone.*`` weights initialise the backbone.
+    ``data``: the benchmark root read instead of ``data/synthetic``.
     """
     poly = (f"[dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, "
             f"end={iters}, by_epoch=False)]")
@@ -165,14 +183,43 @@ def stage_config(config, iters, work_dir, load_from=None, seed=0,
         lines.append(f'param_scheduler = {poly}')
     if load_from is not None:
         lines.append(f'load_from = {load_from!r}')
+    model = {}
     if teacher is not None:
-        lines.append(
-            f'model = dict(segmentor=dict(teacher_checkpoint={teacher!r}))')
+        model['segmentor'] = dict(teacher_checkpoint=teacher)
+    if pretrained is not None:
+        if not osp.isfile(pretrained):
+            raise FileNotFoundError(
+                f'pretrained backbone {pretrained} not found: train it with '
+                f'python tools/train.py {PRETRAIN_CONFIG}')
+        init = dict(backbone=dict(init_cfg=dict(
+            type='Pretrained', checkpoint=osp.abspath(pretrained),
+            prefix='backbone.')))
+        if 'segmentor' in Config.fromfile(osp.join(REPO, config)).model:
+            model.setdefault('segmentor', {}).update(init)
+        else:
+            model.update(init)
+    if model:
+        lines.append(f'model = {model!r}')
     os.makedirs(work_dir, exist_ok=True)
     path = osp.join(work_dir, 'stage.py')
     with open(path, 'w') as fh:
         fh.write('\n'.join(lines) + '\n')
+    if osp.normpath(data) != osp.normpath(DATA):
+        cfg = Config.fromfile(path)
+        retargeted = Config(_retarget(cfg.to_dict(), DATA, data))
+        retargeted.dump(path)
     return path
+
+
+def _retarget(value, old, new):
+    """``value`` with every path string under ``old`` moved under ``new``."""
+    if isinstance(value, dict):
+        return {k: _retarget(v, old, new) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_retarget(v, old, new) for v in value)
+    if isinstance(value, str) and (value == old or value.startswith(old + '/')):
+        return new + value[len(old):]
+    return value
 
 
 def evaluate(config, checkpoint, work_dir):
@@ -220,13 +267,34 @@ def main():
                        if isinstance(v, (int, float))}, fh, indent=2)
         return
     start = time.time()
-    if not osp.isdir(DATA):
-        run(['tools/dataset_converters/make_synthetic_dataset.py', '--out', DATA])
+    data = args.data
+    if not osp.isdir(data):
+        run(['tools/dataset_converters/make_synthetic_dataset.py', '--out', data])
     else:
-        print(f'[demo] using the benchmark in {DATA}')
+        info = osp.join(data, 'benchmark.json')
+        if osp.isfile(info):
+            with open(info) as fh:
+                print(f'[demo] using the benchmark in {data}: {fh.read()}')
+        else:
+            print(f'[demo] WARNING: {data} has no benchmark.json: it was '
+                  'written before the gap dials (appearance gap 1, content '
+                  'gap 0, no pretraining domain); regenerate it with '
+                  'tools/dataset_converters/make_synthetic_dataset.py for the '
+                  'calibrated benchmark')
     ckpts, cfgs, results = {}, {}, {}
     methods = (segmentor_methods(args.segmentor) if args.segmentor
                else METHODS)
+    # The shared initialisation fits the per-frame network of METHODS.
+    pretrained = (None if args.pretrained == 'none' or args.segmentor
+                  else args.pretrained)
+    if pretrained is not None and not osp.isfile(pretrained):
+        work = osp.dirname(pretrained)
+        print(f'\n[demo] pretrain the backbone on the pretraining domain '
+              f'({args.pretrain_iters} iterations) -> {work}', flush=True)
+        _, made = train_stage(PRETRAIN_CONFIG, args.pretrain_iters, work, 0,
+                              data=data)
+        if osp.abspath(made) != osp.abspath(pretrained):
+            os.replace(made, pretrained)
     stages = resolve_methods(args.methods, methods)
     teacher = None
     if args.segmentor in TEACHERS:
@@ -238,21 +306,27 @@ def main():
             print(f'\n[demo] train the teacher of {args.segmentor} on the '
                   f'source ({args.iters} iterations) -> {work}', flush=True)
             _, teacher = train_stage(TEACHERS[args.segmentor], args.iters,
-                                     work, args.seed)
+                                     work, args.seed, data=data)
     for i, name in enumerate(stages):
         config, parent = methods[name]
         work = osp.join(args.work_dir, name.replace('->', '2'))
         print(f'\n[demo] stage {i + 1}/{len(stages)}: train {name} '
               f'({args.iters} iterations, seed {args.seed}) -> {work}',
               flush=True)
-        cfg, ckpts[name] = train_stage(config, args.iters, work, args.seed,
-                                       ckpts[parent] if parent else None,
-                                       teacher)
+        cfg, ckpts[name] = train_stage(
+            config, args.iters, work, args.seed,
+            ckpts[parent] if parent else None, teacher,
+            None if parent else pretrained, data)
         print(f'[demo] evaluate {name} on the target val frames', flush=True)
         out = osp.join(work, 'metrics.json')
         run(['tools/demo.py', '--eval', cfg, ckpts[name], out])
         with open(out) as fh:
             results[name] = json.load(fh)
+        # Self-training methods: their pseudo labels' precision, coverage
+        # and mIoU against the target ground truth over the last half of
+        # training (logged where a target frame has labels).
+        from uda_video.apis import logged_means
+        results[name].update(logged_means(work, 'pl.'))
         cfgs[name] = cfg
     if args.segmentor:
         # Test speed of every model back to back (same load on the machine):
@@ -265,7 +339,8 @@ def main():
                 results[name]['fps'] = json.load(fh)['fps']
     keys = sorted({k for m in results.values() for k, v in m.items()
                    if k in ('mIoU', 'svpq_all', 'svpq_stuff', 'svpq_thing',
-                            'TC', 'fps')})
+                            'TC', 'fps', 'pl.precision', 'pl.coverage',
+                            'pl.mIoU')})
     print('\n[demo] results on the synthetic target val split '
           f'({args.iters} iterations per stage, seed {args.seed}, '
           f'{(time.time() - start) / 60:.1f} min)')
@@ -274,7 +349,7 @@ def main():
     print('|' + '---|' * (len(keys) + 1))
     for name, metrics in results.items():
         print(f'| {name} | ' + ' | '.join(
-            f'{metrics[k]:.2f}' for k in keys) + ' |')
+            f'{metrics[k]:.2f}' if k in metrics else '-' for k in keys) + ' |')
     with open(osp.join(args.work_dir, 'results.json'), 'w') as fh:
         json.dump(results, fh, indent=2)
     write_figure(cfgs, ckpts, results, keys,
@@ -289,8 +364,10 @@ def write_figure(cfgs, ckpts, results, keys, out, frames=(0, 15, 30)):
     shown = {name: predict_frames(cfgs[name], ckpts[name], list(frames))
              for name in cfgs}
     first = next(iter(shown.values()))
-    # Frames per second are not on the scale of the scores: the chart omits them.
-    table = {name: {k: m[k] for k in keys if k in m and k != 'fps'}
+    # The chart shows the scores of the predictions: frames per second and
+    # the pseudo labels' quality (self-training methods only) are left out.
+    table = {name: {k: m[k] for k in keys
+                    if k in m and k != 'fps' and not k.startswith('pl.')}
              for name, m in results.items()}
     write_demo_figure(first.frames, first.gts,
                       {name: p.predictions for name, p in shown.items()},

@@ -1,7 +1,7 @@
 """Helpers of the dataset tests (tiny synthetic benchmark)."""
 import os.path as osp
 
-TINY = dict(videos=2, frames=12, height=32, width=64, seed=0)
+TINY = dict(videos=2, frames=12, height=32, width=64, seed=0, pretrain_videos=1)
 
 
 def viper(root, **kw):

@@ -139,8 +139,12 @@ def test_cli_is_quiet_without_tty(tmp_path):
     out = tmp_path / 'cli'
     res = run_tool(['tools/dataset_converters/make_synthetic_dataset.py', '--out', str(out),
                     '--videos', '2', '--frames', '2', '--height', '32',
-                    '--width', '64', '--seed', '1'])
+                    '--width', '64', '--seed', '1', '--pretrain-videos', '1',
+                    '--appearance-gap', '0.5', '--content-gap', '0'])
     assert res.returncode == 0, res.stderr
-    assert 'wrote 4 source and 4 target frames' in res.stdout
+    assert 'wrote 4 source, 4 target and 2 pretraining frames' in res.stdout
+    info = json.load(open(out / 'benchmark.json'))
+    assert (info['appearance_gap'], info['content_gap'], info['seed'],
+            info['pretrain_videos']) == (0.5, 0.0, 1, 1)
     assert '[' not in res.stdout  # no progress bar when not a TTY
     assert osp.isfile(out / 'viper' / 'train' / 'img' / '001' / '001_00001.jpg')

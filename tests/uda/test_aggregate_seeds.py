@@ -45,3 +45,26 @@ def test_a_partial_run_is_an_error_naming_the_file(tmp_path):
                                            'VST': {'mIoU': 1.0}})
     with pytest.raises(KeyError, match="c.json: method 'VAT' has no metric"):
         tool().main([full, no_metric])
+
+
+def test_paired_differences_gap_closed_and_unmeasured_metrics(tmp_path,
+                                                              capsys):
+    files = [write(tmp_path, f's{i}.json', {
+        'source-only': {'mIoU': 10.0 + i},
+        'VAT': {'mIoU': 12.0 + 2 * i},
+        'VST': {'mIoU': 9.0 + 4 * i, 'pl.precision': 70.0 + i},
+        'oracle': {'mIoU': 30.0 + i}}) for i in range(3)]
+    result = tool().main(files + [
+        '--metrics', 'mIoU', 'pl.precision', '--pairs', 'VAT:source-only',
+        'VST:VAT', '--gap', 'source-only:oracle',
+        '--out', str(tmp_path / 'agg.json')])
+    assert 'pl.precision' not in result['VAT']
+    out = capsys.readouterr().out
+    assert '| VAT | 14.00 ± 2.00 | - | 12.00 / 14.00 / 16.00 | - |' in out
+    assert '| VST - VAT | -3.00 / -1.00 / +1.00 | -1.00 | 1 of 3 |' in out
+    # (VAT 14 - source-only 11) / (oracle 31 - 11) = 15 %
+    assert '| VAT | 15.0 |' in out
+    saved = json.loads((tmp_path / 'agg.json').read_text())
+    assert saved['pairs'][0]['wins'] == 3
+    with pytest.raises(KeyError, match="'DACS'"):
+        tool().main(files + ['--pairs', 'DACS:VAT'])

@@ -2,14 +2,22 @@
 
     python tools/analysis_tools/aggregate_seeds.py work_dirs/table_s0/results.json \
         work_dirs/table_s1/results.json work_dirs/table_s2/results.json \
-        [--metrics mIoU svpq_all] [--out FILE.json]
+        [--metrics mIoU svpq_all] [--pairs VAT:source-only ...] \
+        [--gap source-only:target-oracle] [--out FILE.json]
 
 Each file maps a method to its metrics (``{"VAT": {"mIoU": 20.98, ...}}``).
 Prints a markdown table, one row per method in the order of the first file:
 ``mean ± std`` of each metric (sample standard deviation over the seeds,
 n - 1 in the denominator) and the per-seed values. A method missing from a file
-or a metric missing from a method is an error naming the file, so a partial
-run is never averaged silently.
+or a metric missing from a method in some files only is an error naming the
+file, so a partial run is never averaged silently; a metric no file gives for
+a method (pseudo-label quality of a method without pseudo labels) is ``-``.
+
+``--pairs A:B ...`` adds, per pair, the per-seed differences A - B of the
+first metric, their mean and in how many seeds A is above B (the seeds are
+paired: the same seed trains both). ``--gap LOW:HIGH`` adds each method's
+share of the LOW -> HIGH gap it closes on the first metric's mean
+((method - LOW) / (HIGH - LOW), in %).
 """
 import argparse
 import json
@@ -40,14 +48,39 @@ def aggregate(tables: Dict[str, dict],
     for method in methods:
         out[method] = {}
         for metric in metrics:
-            values = []
-            for f in files:
-                if metric not in tables[f][method]:
-                    raise KeyError(f'{f}: method {method!r} has no metric '
-                                   f'{metric!r}')
-                values.append(float(tables[f][method][metric]))
+            have = [f for f in files if metric in tables[f][method]]
+            if not have:
+                continue  # never measured for this method
+            if len(have) < len(files):
+                f = next(f for f in files if f not in have)
+                raise KeyError(f'{f}: method {method!r} has no metric '
+                               f'{metric!r}')
+            values = [float(tables[f][method][metric]) for f in files]
             out[method][metric] = dict(values=values, **mean_std(values))
     return out
+
+
+def paired(result: Dict[str, Dict[str, dict]], metric: str, a: str,
+           b: str) -> dict:
+    """Per-seed differences ``a - b`` of ``metric``, their mean and the
+    number of seeds where ``a`` is above ``b``."""
+    for name in (a, b):
+        if name not in result or metric not in result[name]:
+            raise KeyError(f'no {metric!r} of method {name!r} to pair')
+    diffs = [x - y for x, y in zip(result[a][metric]['values'],
+                                   result[b][metric]['values'])]
+    return dict(a=a, b=b, diffs=diffs, mean=sum(diffs) / len(diffs),
+                wins=sum(d > 0 for d in diffs))
+
+
+def gap_closed(result: Dict[str, Dict[str, dict]], metric: str, low: str,
+               high: str) -> Dict[str, float]:
+    """{method: % of the ``low`` -> ``high`` gap closed on the mean}."""
+    lo, hi = (result[n][metric]['mean'] for n in (low, high))
+    if hi == lo:
+        raise ValueError(f'{low} and {high} have the same mean {metric}')
+    return {m: 100.0 * (row[metric]['mean'] - lo) / (hi - lo)
+            for m, row in result.items() if metric in row}
 
 
 def markdown(result: Dict[str, Dict[str, dict]], metrics: Sequence[str],
@@ -59,9 +92,9 @@ def markdown(result: Dict[str, Dict[str, dict]], metrics: Sequence[str],
     for method, row in result.items():
         cells = [method]
         cells += [f"{row[m]['mean']:.2f} ± {row[m]['std']:.2f}"
-                  for m in metrics]
+                  if m in row else '-' for m in metrics]
         cells += [' / '.join(f'{v:.2f}' for v in row[m]['values'])
-                  for m in metrics]
+                  if m in row else '-' for m in metrics]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + f'\n\n({num_seeds} seeds)'
 
@@ -70,6 +103,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('results', nargs='+', help='results.json per seed')
     parser.add_argument('--metrics', nargs='+', default=['mIoU', 'svpq_all'])
+    parser.add_argument('--pairs', nargs='+', default=[], metavar='A:B',
+                        help='per-seed differences A - B of the first metric')
+    parser.add_argument('--gap', metavar='LOW:HIGH',
+                        help='share of the LOW -> HIGH gap each method closes')
     parser.add_argument('--out', help='JSON with means, stds and values')
     args = parser.parse_args(argv)
     tables = {}
@@ -80,10 +117,35 @@ def main(argv=None):
             tables[path] = json.load(f)
     result = aggregate(tables, args.metrics)
     print(markdown(result, args.metrics, len(tables)))
+    metric = args.metrics[0]
+    pairs = []
+    for pair in args.pairs:
+        a, sep, b = pair.partition(':')
+        if not sep:
+            raise ValueError(f'--pairs takes A:B, got {pair!r}')
+        pairs.append(paired(result, metric, a, b))
+    if pairs:
+        print(f'\n| {metric}: A - B | per seed | mean | seeds A > B |\n'
+              '|---|---|---|---|')
+        for p in pairs:
+            print(f"| {p['a']} - {p['b']} | "
+                  + ' / '.join(f'{d:+.2f}' for d in p['diffs'])
+                  + f" | {p['mean']:+.2f} | {p['wins']} of {len(p['diffs'])} |")
+    closed = None
+    if args.gap:
+        low, sep, high = args.gap.partition(':')
+        if not sep:
+            raise ValueError(f'--gap takes LOW:HIGH, got {args.gap!r}')
+        closed = gap_closed(result, metric, low, high)
+        print(f'\n| method | {low} -> {high} gap closed ({metric}, %) |\n'
+              '|---|---|')
+        for m, v in closed.items():
+            print(f'| {m} | {v:.1f} |')
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
-            json.dump(dict(files=args.results, methods=result), f, indent=2)
+            json.dump(dict(files=args.results, methods=result, pairs=pairs,
+                           gap_closed=closed), f, indent=2)
     return result
 
 

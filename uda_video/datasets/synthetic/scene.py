@@ -10,7 +10,7 @@ Flow follows docs/conventions.md: ``flow_fw[t]`` is the flow from frame t to
 t+1 (``frame_t(p) == frame_{t+1}(p + flow_fw[t](p))`` where not occluded),
 ``flow_bw[t]`` the flow from t to t-1. Arrays are H x W x 2 (u = dx, v = dy).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import cv2
@@ -54,6 +54,39 @@ class DomainStyle:
     noise: float = 0.0
     blur: float = 0.0
     ego_vehicle: bool = False
+    random_palette: bool = False
+
+
+@dataclass(frozen=True)
+class DomainContent:
+    """What the scenes of one domain contain and where its camera sits.
+
+    Args:
+        ground: image row (fraction of the height) where the sidewalk starts;
+            the road starts 0.09 lower, building tops end 0.10 higher. A
+            higher-mounted or down-pitched camera puts it higher (smaller).
+        vehicles: range ``[lo, hi)`` of the number of vehicles per video.
+        persons: range ``[lo, hi)`` of the number of persons per video.
+        vehicle_kinds: the vehicle classes drawn from, uniformly per entry
+            (repeat a name to make it more frequent).
+        object_scale: size factor of every vehicle and person.
+        building_gaps: probability that a building slot is left empty.
+        terrain_share / vegetation_share: probability that a nature slot
+            holds a terrain strip / a tree (the rest is empty).
+        fence_share / pole_share: probability that a street-side slot holds
+            a fence / a pole with a sign or a light.
+    """
+    ground: float = 0.55
+    vehicles: Tuple[int, int] = (3, 7)
+    persons: Tuple[int, int] = (2, 6)
+    vehicle_kinds: Tuple[str, ...] = ('car', 'car', 'car', 'car', 'truck',
+                                      'bus', 'motorcycle', 'bicycle')
+    object_scale: float = 1.0
+    building_gaps: float = 0.15
+    terrain_share: float = 0.35
+    vegetation_share: float = 0.40
+    fence_share: float = 0.3
+    pole_share: float = 0.3
 
 
 # Class colours (source, target): saturated in simulation, muted and darker
@@ -86,6 +119,91 @@ TARGET_STYLE = DomainStyle(
     palette={name: tgt for name, (_, tgt) in _PALETTES.items()},
     color_jitter=18, texture=14.0, texture_blur=3, gain_range=(0.7, 1.05),
     vignette=0.35, noise=5.0, blur=0.8, ego_vehicle=False)
+
+# Content: the simulator's scenes (wide roads, large vehicles, few persons,
+# much nature) against the real city's (a higher camera, dense buildings,
+# smaller and more frequent persons and two-wheelers).
+SOURCE_CONTENT = DomainContent()
+TARGET_CONTENT = DomainContent(
+    ground=0.48, vehicles=(2, 6), persons=(4, 10),
+    vehicle_kinds=('car', 'car', 'car', 'truck', 'bus', 'motorcycle',
+                   'bicycle', 'bicycle'),
+    object_scale=0.8, building_gaps=0.04, terrain_share=0.15,
+    vegetation_share=0.30, fence_share=0.35, pole_share=0.4)
+
+# The label-rich pretraining domain (the benchmark's stand-in for ImageNet):
+# every video draws its own colour for every class, so only shape, layout
+# and context name a class; many objects; a mild camera.
+PRETRAIN_STYLE = DomainStyle(
+    palette={name: src for name, (src, _) in _PALETTES.items()},
+    color_jitter=30, texture=10.0, texture_blur=2, gain_range=(0.7, 1.2),
+    vignette=0.15, noise=3.0, blur=0.4, ego_vehicle=False,
+    random_palette=True)
+PRETRAIN_CONTENT = DomainContent(
+    ground=0.52, vehicles=(4, 9), persons=(4, 9),
+    vehicle_kinds=('car', 'car', 'truck', 'bus', 'motorcycle', 'bicycle'),
+    object_scale=0.9, building_gaps=0.1, terrain_share=0.3,
+    vegetation_share=0.35, fence_share=0.3, pole_share=0.35)
+
+
+def _lerp(a: float, b: float, w: float) -> float:
+    return a + (b - a) * w
+
+
+def blend_style(source: DomainStyle, target: DomainStyle,
+                weight: float) -> DomainStyle:
+    """The appearance ``weight`` of the way from ``source`` to ``target``.
+
+    0 gives ``source``'s appearance, 1 ``target``'s: palette, jitter,
+    texture, lighting, sensor noise and blur are interpolated; the ego
+    hood and the palette mode are the target's.
+    """
+    _check_weight('appearance', weight)
+    if weight == 1.0:
+        return target
+    palette = {k: tuple(int(round(_lerp(a, b, weight))) for a, b in
+                        zip(source.palette[k], target.palette[k]))
+               for k in target.palette}
+    return replace(
+        target, palette=palette,
+        color_jitter=int(round(_lerp(source.color_jitter, target.color_jitter,
+                                     weight))),
+        texture=_lerp(source.texture, target.texture, weight),
+        texture_blur=max(1, int(round(_lerp(source.texture_blur,
+                                            target.texture_blur, weight)))),
+        gain_range=tuple(_lerp(a, b, weight) for a, b in
+                         zip(source.gain_range, target.gain_range)),
+        vignette=_lerp(source.vignette, target.vignette, weight),
+        noise=_lerp(source.noise, target.noise, weight),
+        blur=_lerp(source.blur, target.blur, weight))
+
+
+def blend_content(source: DomainContent, target: DomainContent,
+                  weight: float) -> DomainContent:
+    """The content ``weight`` of the way from ``source`` to ``target``.
+
+    Rates, sizes and the camera row are interpolated, count ranges rounded;
+    the vehicle mix is the nearer end's.
+    """
+    _check_weight('content', weight)
+    if weight in (0.0, 1.0):
+        return source if weight == 0.0 else target
+    def counts(a, b):
+        return tuple(int(round(_lerp(x, y, weight))) for x, y in zip(a, b))
+    return DomainContent(
+        ground=_lerp(source.ground, target.ground, weight),
+        vehicles=counts(source.vehicles, target.vehicles),
+        persons=counts(source.persons, target.persons),
+        vehicle_kinds=(source.vehicle_kinds if weight < 0.5
+                       else target.vehicle_kinds),
+        **{f: _lerp(getattr(source, f), getattr(target, f), weight)
+           for f in ('object_scale', 'building_gaps', 'terrain_share',
+                     'vegetation_share', 'fence_share', 'pole_share')})
+
+
+def _check_weight(name: str, weight: float) -> None:
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f'the {name} gap must lie in [0, 1], got {weight}')
 
 
 @dataclass
@@ -161,10 +279,16 @@ def _new_layer(h: int, ww: int, speed: int, obj_id: int) -> Layer:
                  np.full((h, ww), TRANSPARENT, np.uint8), speed, obj_id)
 
 
-def _build_layers(style: DomainStyle, h: int, ww: int,
-                  rng: np.random.Generator) -> List[Layer]:
-    horizon = int(0.45 * h)
-    ys0, yr0 = int(0.55 * h), int(0.64 * h)  # sidewalk top, road top
+def _rows(content: DomainContent, h: int) -> Tuple[int, int, int]:
+    """(building-top limit, sidewalk top, road top) rows of a frame."""
+    shift = (content.ground - 0.55) * h
+    return (int(0.45 * h + shift), int(0.55 * h + shift),
+            int(0.64 * h + shift))
+
+
+def _build_layers(style: DomainStyle, content: DomainContent, h: int,
+                  ww: int, rng: np.random.Generator) -> List[Layer]:
+    horizon, ys0, yr0 = _rows(content, h)
     layers = []
     # Sky: vertical gradient.
     sky = _new_layer(h, ww, LAYER_SPEEDS['sky'], 1)
@@ -178,7 +302,7 @@ def _build_layers(style: DomainStyle, h: int, ww: int,
     x = 0
     while x < ww:
         bw = int(rng.integers(max(4, ww // 40), max(5, ww // 12)))
-        if rng.random() > 0.15:
+        if rng.random() > content.building_gaps:
             top = int(rng.integers(int(0.05 * h), horizon))
             col = _color(style, 'building', rng)
             _fill(bld, top, ys0, x, x + bw, _CID['building'], col)
@@ -195,10 +319,10 @@ def _build_layers(style: DomainStyle, h: int, ww: int,
     while x < ww:
         seg = int(rng.integers(max(6, ww // 30), max(7, ww // 8)))
         kind = rng.random()
-        if kind < 0.35:
+        if kind < content.terrain_share:
             _fill(nat, ys0 - max(2, h // 20), ys0, x, x + seg, _CID['terrain'],
                   _color(style, 'terrain', rng))
-        elif kind < 0.75:
+        elif kind < content.terrain_share + content.vegetation_share:
             col = _color(style, 'vegetation', rng)
             r = int(rng.integers(max(3, h // 14), max(4, h // 7)))
             cx, cy = x + seg // 2, int(rng.integers(int(0.25 * h), horizon))
@@ -215,12 +339,12 @@ def _build_layers(style: DomainStyle, h: int, ww: int,
     x = int(rng.integers(0, 20))
     while x < ww:
         kind = rng.random()
-        if kind < 0.3:
+        if kind < content.fence_share:
             fw = int(rng.integers(max(6, ww // 25), max(7, ww // 10)))
             _fill(near, ys0 - max(3, h // 12), ys0, x, x + fw, _CID['fence'],
                   _color(style, 'fence', rng))
             x += fw
-        elif kind < 0.6:
+        elif kind < content.fence_share + content.pole_share:
             pw = pole_width(h)
             top = int(rng.integers(int(0.2 * h), int(0.35 * h)))
             _fill(near, top, yr0 - 1, x, x + pw, _CID['pole'], _color(style, 'pole', rng))
@@ -301,29 +425,32 @@ def _person_sprite(style: DomainStyle, scale: float,
     return rgb, mask > 0
 
 
-def _build_sprites(style: DomainStyle, h: int, w: int, num_frames: int,
+def _build_sprites(style: DomainStyle, content: DomainContent, h: int,
+                   w: int, num_frames: int,
                    rng: np.random.Generator) -> List[Sprite]:
-    ys0, yr0 = int(0.55 * h), int(0.64 * h)
+    _, ys0, yr0 = _rows(content, h)
+    shift = (content.ground - 0.55) * h
     sprites = []
     track = 0
-    n_veh = int(rng.integers(3, 7))
-    kinds = ('car', 'car', 'car', 'car', 'truck', 'bus', 'motorcycle', 'bicycle')
+    n_veh = int(rng.integers(*content.vehicles))
+    kinds = content.vehicle_kinds
     for _ in range(n_veh):
         cls = kinds[int(rng.integers(len(kinds)))]
         near = rng.random() < 0.5
-        scale = h * (1.0 if near else 0.65)
+        scale = h * (1.0 if near else 0.65) * content.object_scale
         rgb, mask = _vehicle_sprite(style, cls, scale, rng)
-        bottom = int(0.95 * h) if near else int(0.78 * h)
+        bottom = int(0.95 * h) if near else int(0.78 * h + shift)
         bottom += int(rng.integers(-2, 3))
         vx = int(rng.integers(-6, 4))
         x0 = int(rng.integers(-w // 3, w)) - vx * num_frames // 2
         track += 1
         sprites.append(Sprite(rgb, mask, _CID[cls], x0, bottom - rgb.shape[0],
                               vx, 0, 100 + track, track, bottom + rng.random()))
-    for _ in range(int(rng.integers(2, 6))):
+    for _ in range(int(rng.integers(*content.persons))):
         crossing = rng.random() < 0.25
         bottom = int(rng.integers(ys0 + 2, yr0 + 1))
-        rgb, mask = _person_sprite(style, h * (0.8 + 0.4 * rng.random()), rng)
+        rgb, mask = _person_sprite(
+            style, h * (0.8 + 0.4 * rng.random()) * content.object_scale, rng)
         vx = int(rng.integers(-4, 2))
         vy = 1 if crossing else 0
         x0 = int(rng.integers(0, w)) - vx * num_frames // 2
@@ -370,10 +497,12 @@ class SceneRenderer:
         style: the domain's appearance.
         num_frames, height, width: video size.
         seed: a sequence of ints seeding everything of this video.
+        content: what the domain's scenes contain (default: the source's).
     """
 
     def __init__(self, style: DomainStyle, num_frames: int, height: int,
-                 width: int, seed: Tuple[int, ...]):
+                 width: int, seed: Tuple[int, ...],
+                 content: DomainContent = SOURCE_CONTENT):
         if height < 16 or width < 32:
             raise ValueError(f'frames must be at least 16 x 32, got '
                              f'{height} x {width}')
@@ -381,9 +510,16 @@ class SceneRenderer:
         self.num_frames, self.h, self.w = num_frames, height, width
         self.seed = tuple(seed)
         rng = np.random.default_rng(self.seed)
+        if style.random_palette:  # this video's own colour for every class
+            style = replace(style, palette={
+                k: tuple(int(v) for v in rng.integers(0, 256, 3))
+                for k in sorted(style.palette)})
+            self.style = style
+        self.content = content
         ww = width + max(LAYER_SPEEDS.values()) * num_frames + 2
-        self.layers = _build_layers(style, height, ww, rng)
-        self.sprites = _build_sprites(style, height, width, num_frames, rng)
+        self.layers = _build_layers(style, content, height, ww, rng)
+        self.sprites = _build_sprites(style, content, height, width,
+                                      num_frames, rng)
         self.gain = float(rng.uniform(*style.gain_range))
         yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
         rr = ((xx - width / 2) / (width / 2))**2 + ((yy - height / 2) / (height / 2))**2

@@ -14,6 +14,9 @@
     out/cityscapes_vps/{split}/panoptic_video/{vid:04d}_{fid:04d}_{city}_{seq:06d}_{frame:06d}_gtFine_color.png
     out/cityscapes_vps/{split}/flow/{vid:04d}_{fid:04d}_{city}_{seq:06d}_{frame:06d}_flow_{fw,bw}.png
     out/cityscapes_vps/panoptic_gt_{split}_city_vps.json
+    out/pretrain/viper/train/{img,cls}/{seq}/{seq}_{frame:05d}.{jpg,png}
+                                       the label-rich pretraining domain
+    out/benchmark.json                 the arguments that wrote the tree
 
 Source = VIPER layout, every frame labelled; target = the same videos in the
 Cityscapes-sequence layout (one labelled frame per snippet, index
@@ -22,6 +25,13 @@ annotated, at most 6). ``fw`` flow of frame t goes to t+1 (absent on the last
 frame), ``bw`` to t-1 (absent on the first); the VPS flow files of a frame
 are byte-identical to its Cityscapes-sequence ones, named as
 CityscapesVPSDataset and ``tools/dataset_converters/compute_flow.py`` name them.
+
+The domain gap has two dials: ``appearance_gap`` moves the target's palette,
+texture, lighting, sensor noise and blur from the source's (0) to
+TARGET_STYLE (1); ``content_gap`` moves its class frequencies, object sizes,
+layout and camera row from the source's (0) to TARGET_CONTENT (1). The
+pretraining domain (PRETRAIN_STYLE: a random palette per video) is what
+``tools/misc/pretrain_backbone.py`` trains the shared initialisation on.
 """
 import json
 import os
@@ -34,7 +44,9 @@ import numpy as np
 from ..classes import (CITYSCAPES_19, CITYSCAPES_LABEL_IDS, CITYSCAPES_THINGS,
                        VIPER_CLASSES)
 from ..flow_io import flow_file_name, write_flow
-from .scene import (SCENE_CLASSES, SOURCE_STYLE, TARGET_STYLE, SceneRenderer,
+from .scene import (PRETRAIN_CONTENT, PRETRAIN_STYLE, SCENE_CLASSES,
+                    SOURCE_CONTENT, SOURCE_STYLE, TARGET_CONTENT, TARGET_STYLE,
+                    SceneRenderer, blend_content, blend_style,
                     ego_vehicle_mask)
 
 CITIES = ('alphaville', 'betaburg', 'gammatown')
@@ -42,6 +54,12 @@ VPS_INTERVAL = 5
 VPS_MAX_ANNOTATED = 6
 CITYSCAPES_LABELLED_FRAME = 19
 JPEG_QUALITY = 92
+# The calibrated gap (docs/benchmark_calibration.md): source-only at about
+# half of the target-trained oracle, as on VIPER -> Cityscapes-Seq.
+APPEARANCE_GAP = 1.0
+CONTENT_GAP = 1.0
+PRETRAIN_VIDEOS = 16
+BENCHMARK_INFO = 'benchmark.json'  # the arguments that wrote a tree
 
 # Scene class -> raw id on disk, per layout.
 _VIPER_NAME = {'traffic light': 'trafficlight', 'traffic sign': 'trafficsign',
@@ -116,16 +134,59 @@ def _vps_categories() -> list:
             for i, n in enumerate(CITYSCAPES_19)]
 
 
+def _write_viper_video(vroot: str, renderer: SceneRenderer, seq: str,
+                       flows: bool = True) -> int:
+    """Write one video in the VIPER layout under ``vroot``; returns frames."""
+    frames = renderer.num_frames
+    for t, fr in enumerate(renderer):
+        name = f'{seq}/{seq}_{t:05d}'
+        _imwrite(osp.join(vroot, 'img', name + '.jpg'),
+                 cv2.cvtColor(fr.image, cv2.COLOR_RGB2BGR),
+                 (cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY))
+        _imwrite(osp.join(vroot, 'cls', name + '.png'),
+                 SCENE_TO_VIPER[fr.label])
+        if flows:
+            _write_flows(osp.join(vroot, 'flow', name), fr, t, frames)
+    return frames
+
+
+def write_pretrain_domain(out: str, videos: int = PRETRAIN_VIDEOS,
+                          frames: int = 30, height: int = 128,
+                          width: int = 256, seed: int = 0) -> int:
+    """The label-rich pretraining domain, VIPER layout, train split only,
+    under ``out/pretrain/viper``; returns the number of frames written."""
+    if videos < 1:
+        raise ValueError(f'need at least 1 pretraining video, got {videos}')
+    written = 0
+    for vi in range(videos):
+        written += _write_viper_video(
+            osp.join(out, 'pretrain', 'viper', 'train'),
+            SceneRenderer(PRETRAIN_STYLE, frames, height, width, (seed, 2, vi),
+                          content=PRETRAIN_CONTENT), f'{vi + 1:03d}',
+            flows=False)
+    return written
+
+
 def write_benchmark(out: str, videos: int = 24, frames: int = 30,
                     height: int = 128, width: int = 256, seed: int = 0,
-                    progress: Optional[bool] = None) -> Dict[str, int]:
+                    progress: Optional[bool] = None,
+                    appearance_gap: float = APPEARANCE_GAP,
+                    content_gap: float = CONTENT_GAP,
+                    pretrain_videos: int = PRETRAIN_VIDEOS) -> Dict[str, int]:
     """Generate the benchmark under ``out``; returns counts of written frames.
 
-    ``videos`` videos per domain, ``frames`` frames each. Output bytes are a
-    function of the arguments only.
+    ``videos`` videos per domain, ``frames`` frames each; ``appearance_gap``
+    and ``content_gap`` in [0, 1] place the target between the source (0)
+    and TARGET_STYLE / TARGET_CONTENT (1); ``pretrain_videos`` videos of the
+    pretraining domain (0: none). Output bytes are a function of the
+    arguments only.
     """
     if frames < 2:
         raise ValueError(f'need at least 2 frames per video, got {frames}')
+    target_style = blend_style(SOURCE_STYLE, TARGET_STYLE, appearance_gap)
+    target_content = blend_content(SOURCE_CONTENT, TARGET_CONTENT, content_gap)
+    if pretrain_videos < 0:
+        raise ValueError(f'pretrain_videos must be >= 0, got {pretrain_videos}')
     splits = split_videos(videos)
     total = 2 * videos * frames
     bar = None
@@ -144,20 +205,12 @@ def write_benchmark(out: str, videos: int = 24, frames: int = 30,
     for split, indices in splits.items():
         for vi in indices:
             # Source (VIPER layout).
-            seq = f'{vi + 1:03d}'
-            vroot = osp.join(out, 'viper', split)
-            for t, fr in enumerate(SceneRenderer(SOURCE_STYLE, frames, height,
-                                                 width, (seed, 0, vi))):
-                name = f'{seq}/{seq}_{t:05d}'
-                _imwrite(osp.join(vroot, 'img', name + '.jpg'),
-                         cv2.cvtColor(fr.image, cv2.COLOR_RGB2BGR),
-                         (cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY))
-                _imwrite(osp.join(vroot, 'cls', name + '.png'),
-                         SCENE_TO_VIPER[fr.label])
-                _write_flows(osp.join(vroot, 'flow', name), fr, t, frames)
-                counts['source_frames'] += 1
-                if bar:
-                    bar.update()
+            counts['source_frames'] += _write_viper_video(
+                osp.join(out, 'viper', split),
+                SceneRenderer(SOURCE_STYLE, frames, height, width, (seed, 0, vi)),
+                f'{vi + 1:03d}')
+            if bar:
+                bar.update(frames)
             # Target (Cityscapes-sequence and Cityscapes-VPS layouts).
             city = CITIES[vi % len(CITIES)]
             stem = f'{city}_{vi:06d}'
@@ -165,8 +218,9 @@ def write_benchmark(out: str, videos: int = 24, frames: int = 30,
             lab_t = cityscapes_labelled_frame(frames)
             vps_t = vps_annotated_frames(frames)
             proot = osp.join(out, 'cityscapes_vps', split)
-            for t, fr in enumerate(SceneRenderer(TARGET_STYLE, frames, height,
-                                                 width, (seed, 1, vi))):
+            for t, fr in enumerate(SceneRenderer(target_style, frames, height,
+                                                 width, (seed, 1, vi),
+                                                 content=target_content)):
                 fname = f'{stem}_{t:06d}'
                 bgr = cv2.cvtColor(fr.image, cv2.COLOR_RGB2BGR)
                 ok, png = cv2.imencode('.png', bgr)
@@ -203,6 +257,14 @@ def write_benchmark(out: str, videos: int = 24, frames: int = 30,
         _write_bytes(osp.join(out, 'cityscapes_vps',
                               f'panoptic_gt_{split}_city_vps.json'),
                      json.dumps(content, sort_keys=True).encode())
+    if pretrain_videos:
+        counts['pretrain_frames'] = write_pretrain_domain(
+            out, pretrain_videos, frames, height, width, seed)
+    # What made this tree (read back by tools/demo.py).
+    _write_bytes(osp.join(out, BENCHMARK_INFO), json.dumps(dict(
+        videos=videos, frames=frames, height=height, width=width, seed=seed,
+        appearance_gap=appearance_gap, content_gap=content_gap,
+        pretrain_videos=pretrain_videos), sort_keys=True).encode())
     if bar:
         print()
     return counts
