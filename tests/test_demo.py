@@ -17,6 +17,8 @@ def test_methods_follow_the_checkpoint_they_start_from():
     assert order.index('VAT') < order.index('image-ST')
     assert order.index('source-only') < order.index('VST')
     assert sorted(order) == sorted(demo.METHODS)
+    table = demo.resolve_methods(['table'])
+    assert sorted(table) == sorted(set(demo.METHODS) - {'VST'})
     with pytest.raises(KeyError, match='nope'):
         demo.resolve_methods(['nope'])
 

@@ -4,9 +4,9 @@
                          [--methods NAME ...] [--seed S] [--segmentor NAME]
                          [--data data/synthetic] [--pretrained PATH|none]
 
-``--methods all`` trains every row of the results table (source-only, the image
-baselines, VAT, VST alone, VAT->VST and the target-trained oracle); a method
-whose config starts from another's checkpoint trains that one first.
+``--methods all`` trains every method of METHODS, ``--methods table`` the rows
+of the 3-seed table of docs/uda.md (all but VST alone); a method whose config
+starts from another's checkpoint trains that one first.
 
 1. generates the benchmark with tools/dataset_converters/make_synthetic_dataset.py (defaults) in
    ``--data`` when absent, and trains the shared backbone initialisation on its
@@ -57,6 +57,11 @@ METHODS = {
     ('configs/synthetic/target-oracle_deeplabv2_r18-half-d8_synthetic.py', None),
 }
 DEMO_METHODS = ['source-only', 'VAT', 'VAT->VST', 'video-DACS']
+# The 3-seed comparison of docs/uda.md (`--methods table`): every method but
+# VST alone.
+TABLE_METHODS = ['source-only', 'AdaptSegNet-style', 'AdvEnt', 'entropy-min',
+                 'VAT', 'image-ST', 'VAT->VST', 'DACS', 'video-DACS',
+                 'DA-VSN-style', 'TPS-style', 'target-oracle']
 # The video segmentors adapted through the UDA <-> segmentor seam: name ->
 # (config folder, network part of the config names). Each has a config per
 # method prefix below; `--segmentor NAME` trains those instead of METHODS.
@@ -92,6 +97,8 @@ def resolve_methods(names, methods=METHODS):
     """The methods to train, each after the one its checkpoint comes from."""
     if names == ['all']:
         names = list(methods)
+    elif names == ['table'] and methods is METHODS:
+        names = TABLE_METHODS
     unknown = [n for n in names if n not in methods]
     if unknown:
         raise KeyError(f'unknown method(s) {unknown}; choose from '
@@ -114,7 +121,8 @@ def parse_args():
     parser.add_argument('--work-dir', default=os.environ.get(
         'DEMO_WORK_DIR', 'work_dirs/demo'))
     parser.add_argument('--methods', nargs='+', default=DEMO_METHODS,
-                        help=f'methods to train (or all): {list(METHODS)}')
+                        help=f'methods to train (or all, or table = the 3-seed '
+                        f'table\'s): {list(METHODS)}')
     parser.add_argument('--seed', type=int, default=0,
                         help='randomness.seed of every training')
     parser.add_argument(

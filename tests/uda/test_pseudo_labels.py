@@ -1,4 +1,5 @@
 """Temporal pseudo labels: warping, fusion, agreement and class balance."""
+import pytest
 import torch
 
 from uda_video.models.uda import (class_balanced_thresholds,
@@ -107,3 +108,39 @@ def test_split_thresholds_from_histogram_match_exact_ones():
         # At most the fraction, short of it by less than one bin's pixels.
         assert kept <= exact + 0.5
         assert kept > exact - int((q[sel] == first - 1).sum()) - 0.5
+
+
+def test_an_occluded_reference_is_left_out_of_fusion_and_vote():
+    from uda_video.models.uda.pseudo_labels import (fused_predictions,
+                                                    photometric_valid)
+    gt, probs, flow = shifted_clip()
+    image = torch.rand(3, H, W, generator=torch.Generator().manual_seed(1))
+    ref_image = torch.roll(image, shifts=2, dims=2)
+    # An occluder covers the reference where key pixels of `hidden` land,
+    # and the reference predicts the occluder's class there.
+    hidden = torch.zeros(H, W, dtype=torch.bool)
+    hidden[2:5, 3:7] = True
+    ys, xs = torch.nonzero(hidden, as_tuple=True)
+    ref_image[:, ys, xs + 2] = 5.0
+    ref_labels = probs[0, 1].argmax(0)
+    ref_labels[ys, xs + 2] = (gt[ys, xs] + 1) % K
+    probs[0, 1] = one_hot(ref_labels, conf=0.99)
+    images = torch.stack([image, ref_image]).unsqueeze(0)
+    valid = photometric_valid(images, flow, threshold=0.5)
+    assert valid[0, 0].all()
+    seen = torch.zeros(H, W, dtype=torch.bool)
+    seen[:, :W - 2] = True  # the rest falls outside the reference
+    assert not valid[0, 1][hidden].any() and valid[0, 1][~hidden & seen].all()
+    labels, _, candidates = fused_predictions(
+        probs, flow, True, images, photometric_threshold=0.5)
+    # The key frame alone decides there: its label, kept by the vote.
+    assert torch.equal(labels[0], gt) and candidates[0][hidden].all()
+    plain, _, agree = fused_predictions(probs, flow, True)
+    assert not agree[0][hidden].any()
+
+
+def test_a_non_positive_photometric_threshold_is_refused():
+    from uda_video.models.uda.pseudo_labels import photometric_valid
+    _, _, flow = shifted_clip()
+    with pytest.raises(ValueError, match='photometric threshold.*0'):
+        photometric_valid(torch.zeros(1, 2, 3, H, W), flow, threshold=0.0)

@@ -62,6 +62,8 @@ class DACS(SelfTrainingUDA):
             counts for the pseudo-label weight (DACS: 0.968).
         consistency: with ``num_frames > 1``, ignore pixels whose warped
             per-frame labels disagree.
+        photometric_threshold (in ``kwargs``): occlusion test of the
+            warped reference frames (:class:`SelfTrainingUDA`).
         mix_frames: frames of each clip that are mixed (one mask for all)
             and fed to the student, which segments the first of them: the
             first ``mix_frames`` frames (an int), or clip indices (negative
@@ -77,7 +79,8 @@ class DACS(SelfTrainingUDA):
         source_loss_weight: weight of the supervised source loss.
         jitter, jitter_prob, blur_prob: strong augmentation of the mixed
             frames (:func:`mixing.strong_augment`).
-        kwargs: ``data_preprocessor``, ``init_cfg`` of :class:`UDASegmentor`.
+        kwargs: ``photometric_threshold``; ``data_preprocessor``,
+            ``init_cfg`` of :class:`UDASegmentor`.
     """
 
     def __init__(self,
@@ -127,8 +130,9 @@ class DACS(SelfTrainingUDA):
                          self.flow_source)
         probs = self.clip_probs(self.teacher.model, clips, f)
         flows = self.clip_flows(clips, samples, f)
-        labels, conf, candidates = fused_predictions(probs, flows,
-                                                     self.consistency)
+        labels, conf, candidates = fused_predictions(
+            probs, flows, self.consistency, clips[:, :f],
+            self.photometric_threshold)
         labels = torch.where(candidates, labels,
                              torch.full_like(labels, IGNORE_INDEX))
         return labels, conf

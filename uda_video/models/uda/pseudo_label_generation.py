@@ -80,7 +80,9 @@ def fused_clip_predictions(model: torch.nn.Module, net: torch.nn.Module,
     clips, samples = clip_frames(data['inputs']), data['data_samples']
     probs = model.clip_probs(net, clips, model.num_frames)
     flows = model.clip_flows(clips, samples, model.num_frames)
-    labels, conf, agree = fused_predictions(probs, flows, model.consistency)
+    labels, conf, agree = fused_predictions(
+        probs, flows, model.consistency, clips[:, :model.num_frames],
+        model.photometric_threshold)
     return samples, probs, labels, conf, agree
 
 

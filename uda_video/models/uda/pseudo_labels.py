@@ -47,6 +47,37 @@ def warp_clip_probs(probs: torch.Tensor,
     return warped, valid
 
 
+def photometric_valid(images: torch.Tensor, flows: torch.Tensor,
+                      threshold: float) -> torch.Tensor:
+    """Pixels where each reference frame, warped by flow, still looks like
+    the key frame: the occlusion test of flow without its inverse.
+
+    Args:
+        images: N x T x C x H x W frames of the clip (key first), as the
+            network reads them (normalised).
+        flows: N x (T-1) x 2 x h x w backward flows key -> reference,
+            resized (values rescaled) to H x W when their grid differs.
+        threshold: largest channel-mean absolute difference, in the units
+            of ``images``, of a visible pixel.
+
+    Returns:
+        N x T x H x W bool (the key frame is always valid). A pixel that an
+        occluder covers in the reference frame, or that the flow misplaces,
+        fetches another object's colour and fails.
+    """
+    if threshold <= 0:
+        raise ValueError(f'photometric threshold must be > 0, got {threshold}')
+    n, t, c, h, w = images.shape
+    if t == 1:
+        return torch.ones(n, 1, h, w, dtype=torch.bool, device=images.device)
+    flat = resize_flow(flows.flatten(0, 1).to(images.dtype), (h, w))
+    warped = flow_warp(images[:, 1:].flatten(0, 1), flat, mode='bilinear',
+                       padding_mode='border').view(n, t - 1, c, h, w)
+    diff = (warped - images[:, :1]).abs().mean(2)
+    return torch.cat([diff.new_ones(n, 1, h, w, dtype=torch.bool),
+                      diff <= threshold], dim=1)
+
+
 def fuse_probs(warped: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     """Mean of the warped softmax over the frames valid at each pixel.
 
@@ -126,23 +157,35 @@ def apply_thresholds(conf: torch.Tensor, labels: torch.Tensor,
 
 
 def fused_predictions(probs: torch.Tensor, flows: Optional[torch.Tensor],
-                      consistency: bool = True
+                      consistency: bool = True,
+                      images: Optional[torch.Tensor] = None,
+                      photometric_threshold: Optional[float] = None
                       ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Key-frame predictions of a clip before any threshold.
 
     Neighbouring frames' softmax is warped to the key frame by flow and
     fused by the mean; with ``consistency`` (and T > 1) only pixels whose
-    warped per-frame labels agree take part.
+    warped per-frame labels agree take part. With ``photometric_threshold``
+    a reference frame counts at a pixel only where it passes
+    :func:`photometric_valid` (occluded there: left out of the fusion and
+    of the vote, as out-of-frame pixels are).
 
     Args:
         probs: N x T x K x H x W softmax (key frame first).
         flows: N x (T-1) x 2 x h x w backward flows (None when T == 1).
+        images: N x T x C x H x W frames of the clip, needed with
+            ``photometric_threshold``.
 
     Returns:
         (labels N x H x W int64, fused confidence N x H x W, candidates
         N x H x W bool: the pixels thresholds may keep).
     """
     warped, valid = warp_clip_probs(probs, flows)
+    if photometric_threshold is not None and probs.size(1) > 1:
+        if images is None:
+            raise ValueError('photometric_threshold needs the clip images')
+        valid = valid & photometric_valid(images, flows,
+                                          photometric_threshold)
     conf, labels = fuse_probs(warped, valid).max(1)
     if consistency and probs.size(1) > 1:
         candidates = temporal_agreement(warped, valid)

@@ -61,6 +61,10 @@ class SelfTrainingUDA(FlowSourceOwner, UDASegmentor):
         keep_fraction: fraction of each class's pixels kept (class-balanced).
         max_threshold: cap of every class threshold.
         consistency: require the warped per-frame labels to agree.
+        photometric_threshold: leave a reference frame out of the fusion
+            and of the vote where, warped to the key frame, it differs from
+            it by more than this (channel-mean absolute difference of the
+            normalised inputs: occluded or misplaced); None = no such test.
         threshold_momentum: 0 = this batch's thresholds; m > 0 = running
             thresholds ``m * old + (1 - m) * batch`` (a checkpointed buffer).
         ema_momentum: EMA momentum of the teacher.
@@ -79,6 +83,7 @@ class SelfTrainingUDA(FlowSourceOwner, UDASegmentor):
                  keep_fraction: float = 0.5,
                  max_threshold: float = 0.9,
                  consistency: bool = True,
+                 photometric_threshold: Optional[float] = None,
                  threshold_momentum: float = 0.0,
                  ema_momentum: float = 0.999,
                  flow_source: Optional[ConfigType] = None,
@@ -94,6 +99,10 @@ class SelfTrainingUDA(FlowSourceOwner, UDASegmentor):
         self.keep_fraction = keep_fraction
         self.max_threshold = max_threshold
         self.consistency = consistency
+        if photometric_threshold is not None and photometric_threshold <= 0:
+            raise ValueError(f'photometric_threshold must be > 0, got '
+                             f'{photometric_threshold}')
+        self.photometric_threshold = photometric_threshold
         self.threshold_momentum = threshold_momentum
         self.pseudo_loss_weight = pseudo_loss_weight
         self.teacher = EMATeacher(self.segmentor, momentum=ema_momentum)
@@ -135,8 +144,9 @@ class SelfTrainingUDA(FlowSourceOwner, UDASegmentor):
         f = self.num_frames
         probs = self.clip_probs(self.teacher.model, clips, f)
         flows = self.clip_flows(clips, samples, f)
-        labels, conf, candidates = fused_predictions(probs, flows,
-                                                     self.consistency)
+        labels, conf, candidates = fused_predictions(
+            probs, flows, self.consistency, clips[:, :f],
+            self.photometric_threshold)
         batch = class_balanced_thresholds(
             conf, labels, probs.size(2), self.keep_fraction,
             self.max_threshold, mask=candidates)
