@@ -36,7 +36,7 @@ DATA = 'data/synthetic'  # where the synthetic configs read the benchmark
 # The stand-in for ImageNet initialisation, trained once and reused by every
 # method of METHODS (its backbone part).
 PRETRAIN_CONFIG = ('configs/synthetic/'
-                   'pretrain_deeplabv2_r18-half-d8_synthetic-pretrain.py')
+                   'pretrain_deeplabv2_r18-half-d8_synthetic.py')
 PRETRAIN_ITERS = 2000
 PRETRAINED = 'work_dirs/pretrained/deeplabv2_r18-half-d8_synthetic-pretrain.pth'
 # name -> (config, the method whose final checkpoint starts it)

@@ -188,6 +188,7 @@ def blend_content(source: DomainContent, target: DomainContent,
     _check_weight('content', weight)
     if weight in (0.0, 1.0):
         return source if weight == 0.0 else target
+
     def counts(a, b):
         return tuple(int(round(_lerp(x, y, weight))) for x, y in zip(a, b))
     return DomainContent(

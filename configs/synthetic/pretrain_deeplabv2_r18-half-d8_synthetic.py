@@ -2,7 +2,7 @@
 # half width) trained once on the label-rich pretraining domain (a random palette per
 # video: only shape, layout and context name a class), neither source nor target.
 # Every method on the synthetic benchmark starts its backbone from this checkpoint:
-#   python tools/train.py configs/synthetic/pretrain_deeplabv2_r18-half-d8_synthetic-pretrain.py \
+#   python tools/train.py configs/synthetic/pretrain_deeplabv2_r18-half-d8_synthetic.py \
 #       --work-dir work_dirs/pretrained
 # then, in a method's config or with --cfg-options:
 #   backbone.init_cfg = dict(type='Pretrained', prefix='backbone.',
