@@ -183,7 +183,8 @@ def stage_config(config, iters, work_dir, load_from=None, seed=0,
     ]
     # Every named optimizer (segmentor, discriminator, ...) gets the short poly.
     from mmengine.config import Config
-    names = Config.fromfile(osp.join(REPO, config)).param_scheduler
+    base = Config.fromfile(osp.join(REPO, config))
+    names = base.param_scheduler
     if isinstance(names, dict):  # one schedule per named optimizer
         lines.append('param_scheduler = dict(' + ', '.join(
             f'{name}={poly}' for name in names) + ')')
@@ -202,7 +203,7 @@ def stage_config(config, iters, work_dir, load_from=None, seed=0,
         init = dict(backbone=dict(init_cfg=dict(
             type='Pretrained', checkpoint=osp.abspath(pretrained),
             prefix='backbone.')))
-        if 'segmentor' in Config.fromfile(osp.join(REPO, config)).model:
+        if 'segmentor' in base.model:
             model.setdefault('segmentor', {}).update(init)
         else:
             model.update(init)

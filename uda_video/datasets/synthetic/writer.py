@@ -31,7 +31,8 @@ texture, lighting, sensor noise and blur from the source's (0) to
 TARGET_STYLE (1); ``content_gap`` moves its class frequencies, object sizes,
 layout and camera row from the source's (0) to TARGET_CONTENT (1). The
 pretraining domain (PRETRAIN_STYLE: a random palette per video) is what
-``tools/misc/pretrain_backbone.py`` trains the shared initialisation on.
+``configs/synthetic/pretrain_deeplabv2_r18-half-d8_synthetic.py`` trains the
+shared initialisation on.
 """
 import json
 import os

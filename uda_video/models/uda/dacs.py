@@ -62,8 +62,6 @@ class DACS(SelfTrainingUDA):
             counts for the pseudo-label weight (DACS: 0.968).
         consistency: with ``num_frames > 1``, ignore pixels whose warped
             per-frame labels disagree.
-        photometric_threshold (in ``kwargs``): occlusion test of the
-            warped reference frames (:class:`SelfTrainingUDA`).
         mix_frames: frames of each clip that are mixed (one mask for all)
             and fed to the student, which segments the first of them: the
             first ``mix_frames`` frames (an int), or clip indices (negative
@@ -79,7 +77,8 @@ class DACS(SelfTrainingUDA):
         source_loss_weight: weight of the supervised source loss.
         jitter, jitter_prob, blur_prob: strong augmentation of the mixed
             frames (:func:`mixing.strong_augment`).
-        kwargs: ``photometric_threshold``; ``data_preprocessor``,
+        kwargs: ``photometric_threshold`` (occlusion test of the warped
+            reference frames, :class:`SelfTrainingUDA`); ``data_preprocessor``,
             ``init_cfg`` of :class:`UDASegmentor`.
     """
 
